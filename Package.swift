@@ -1,0 +1,39 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "iopo-exp",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "iopo-exp", targets: ["iopo-exp"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // System libraries, from Debian.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // Modules, dependencies pointing one way: iopo-exp -> Lineage -> Store.
+        .target(name: "Store", dependencies: [
+            "CZstd",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "Lineage", dependencies: [
+            "Store", "CGit2", "COpenBLAS",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .executableTarget(name: "iopo-exp", dependencies: [
+            "Store", "Lineage",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "LineageTests", dependencies: ["Lineage", "Store"]),
+        .testTarget(name: "CLITests", dependencies: ["Store"]),
+    ]
+)

@@ -1,0 +1,78 @@
+// Rotary position embedding, Hugging Face's half-split ("rotate_half") convention: within a head of
+// size d, element i pairs with element i + d/2 and the pair is rotated by position · inv_freq[i],
+// inv_freq[i] = 1 / theta^(2i/d). Angles are formed in float32 as HF does, so positions far into the
+// context round the same way.
+
+import Foundation
+
+/// cos[N, d/2], sin[N, d/2] for the position of each row.
+func ropeTables(
+    cos cosTable: UnsafeMutablePointer<Float>,
+    sin sinTable: UnsafeMutablePointer<Float>,
+    positions: UnsafePointer<Int32>,
+    rows: Int, headDim: Int, theta: Float
+) {
+    let half = headDim / 2
+    var inverseFrequency = [Float](repeating: 0, count: half)
+    for i in 0..<half {
+        let exponent = Float(2 * i) / Float(headDim)
+        inverseFrequency[i] = 1 / Float(pow(Double(theta), Double(exponent)))
+    }
+    for n in 0..<rows {
+        let position = Float(positions[n])
+        for i in 0..<half {
+            let angle = position * inverseFrequency[i]
+            cosTable[n * half + i] = cos(angle)
+            sinTable[n * half + i] = sin(angle)
+        }
+    }
+}
+
+/// Rotates, in place, `heads` consecutive heads of size d in each of N rows (row stride
+/// `rowStride`): for i < d/2, (x1, x2) = (x[i], x[i + d/2]) becomes
+/// (x1·cos − x2·sin, x2·cos + x1·sin).
+func ropeForward(
+    x: UnsafeMutablePointer<Float>, rowStride: Int,
+    heads: Int, headDim: Int,
+    cos cosTable: UnsafePointer<Float>, sin sinTable: UnsafePointer<Float>,
+    rows: Int
+) {
+    let half = headDim / 2
+    for n in 0..<rows {
+        let c = cosTable + n * half
+        let s = sinTable + n * half
+        for h in 0..<heads {
+            let v = x + n * rowStride + h * headDim
+            for i in 0..<half {
+                let x1 = v[i]
+                let x2 = v[i + half]
+                v[i] = x1 * c[i] - x2 * s[i]
+                v[i + half] = x2 * c[i] + x1 * s[i]
+            }
+        }
+    }
+}
+
+/// Backward of `ropeForward`, in place on the gradient: the rotation is orthogonal, so the
+/// gradient is rotated by the opposite angle, (dx1, dx2) = (dy1·cos + dy2·sin, dy2·cos − dy1·sin).
+func ropeBackward(
+    dx: UnsafeMutablePointer<Float>, rowStride: Int,
+    heads: Int, headDim: Int,
+    cos cosTable: UnsafePointer<Float>, sin sinTable: UnsafePointer<Float>,
+    rows: Int
+) {
+    let half = headDim / 2
+    for n in 0..<rows {
+        let c = cosTable + n * half
+        let s = sinTable + n * half
+        for h in 0..<heads {
+            let v = dx + n * rowStride + h * headDim
+            for i in 0..<half {
+                let dy1 = v[i]
+                let dy2 = v[i + half]
+                v[i] = dy1 * c[i] + dy2 * s[i]
+                v[i + half] = dy2 * c[i] - dy1 * s[i]
+            }
+        }
+    }
+}

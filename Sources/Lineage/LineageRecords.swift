@@ -1,0 +1,120 @@
+import Foundation
+import GRDB
+
+/// One execution of an experiment (or a manual record).
+public struct RunRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "runs"
+    public enum Status: String, Codable, Sendable, DatabaseValueConvertible {
+        case running, succeeded, failed, interrupted
+    }
+
+    public var id: String
+    public var experiment: String
+    public var name: String
+    /// Store id of the experiment file (or manual record spec) this run executed.
+    public var specObject: String?
+    public var gitSnapshotID: Int64?
+    public var environmentID: Int64?
+    public var status: Status
+    public var startedAt: Date
+    public var finishedAt: Date?
+    /// Runs started together (one per seed) share a group.
+    public var groupID: String?
+    public var seed: Int?
+    /// Process that owns a running run; a running run whose process is gone was interrupted.
+    public var pid: Int32?
+    public var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, experiment, name, status, seed, pid, error
+        case specObject = "spec_object"
+        case gitSnapshotID = "git_snapshot_id"
+        case environmentID = "environment_id"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case groupID = "group_id"
+    }
+}
+
+/// One step of a run: its kind, cache key and outcome.
+public struct StepRecord: Codable, Equatable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "steps"
+    public enum Status: String, Codable, Sendable { case running, succeeded, cached, failed, skipped }
+
+    public var id: Int64?
+    public var runID: String
+    public var name: String
+    public var kind: String
+    public var key: String
+    public var status: Status
+    /// The step whose recorded outputs this cached step reused.
+    public var cachedFrom: Int64?
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, kind, key, status, error
+        case runID = "run_id"
+        case cachedFrom = "cached_from"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A stored object that some step consumed or produced.
+public struct ArtifactRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "artifacts"
+    public var id: String
+    public var kind: String
+    public var name: String
+    public var size: Int
+}
+
+/// An edge between a step and an artifact, under the name the step knows it by.
+public struct StepEdge: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
+    public enum Direction: String, Codable, Sendable { case input, output }
+    public var stepID: Int64
+    public var artifactID: String
+    public var name: String
+    public var direction: Direction
+
+    public static let databaseTableName = "step_edges"
+    enum CodingKeys: String, CodingKey {
+        case name, direction
+        case stepID = "step_id"
+        case artifactID = "artifact_id"
+    }
+}
+
+/// A parameter of a run (or of one of its steps).
+public struct ParamRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "params"
+    public var runID: String
+    public var stepName: String
+    public var key: String
+    public var value: String
+    enum CodingKeys: String, CodingKey { case key, value; case runID = "run_id"; case stepName = "step_name" }
+}
+
+/// A metric value; `index` orders the points of a curve (nil for a final value).
+public struct MetricRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "metrics"
+    public var runID: String
+    public var stepName: String
+    public var key: String
+    public var value: Double
+    public var index: Int?
+    enum CodingKeys: String, CodingKey { case key, value; case runID = "run_id"; case stepName = "step_name"; case index = "step_index" }
+}
+
+/// A name that keeps an object alive through gc.
+public struct PinRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "pins"
+    public var name: String
+    public var objectID: String
+    public var createdAt: Date
+    enum CodingKeys: String, CodingKey { case name; case objectID = "object_id"; case createdAt = "created_at" }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import Foundation
+import Store
+
+struct StoreVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Re-hash every object; report corrupt, missing and dangling objects (exit 3 when not clean).")
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var output: OutputOptions
+    @Flag(help: "Also parse every chunk list and manifest and check what they reference, and report objects nothing reaches.")
+    var deep = false
+
+    func run() throws {
+        let lineage = try storeOptions.openLineage()
+        let roots = deep ? try lineage.referencedObjects() : nil
+        let report = try lineage.store.verify(deep: deep, roots: roots)
+        if output.json { try Output.printJSON(report) } else {
+            print("checked \(report.checkedObjects) objects: \(report.corrupt.count) corrupt, \(report.missing.count) missing\(deep ? ", \(report.dangling.count) dangling (unreferenced)" : "")")
+            for problem in report.corrupt { print("corrupt  \(problem.id)  \(problem.detail)") }
+            for problem in report.missing { print("missing  \(problem.id)  \(problem.detail)") }
+            for id in report.dangling { print("dangling \(id)") }
+            if report.temporaryFiles > 0 { print("\(report.temporaryFiles) temporary files left by interrupted writers (gc removes them)") }
+        }
+        if !report.isClean { throw CLIError(code: .corruptStore, message: "the store is not intact") }
+    }
+}
