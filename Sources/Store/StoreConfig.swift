@@ -18,13 +18,15 @@ public struct StoreConfig: Codable, Equatable, Sendable {
     /// that stored it and has yet to record the reference keeps it.
     public var gcGraceSeconds: Int
 
-    public init(zstdLevel: Int = 3, gcGraceSeconds: Int = 3600) {
+    /// Defaults: zstd 3, files over 4 MiB chunked into 256 KiB ... 4 MiB pieces averaging 1 MiB.
+    public init(zstdLevel: Int = 3, gcGraceSeconds: Int = 3600, chunkingThreshold: Int = 4 << 20,
+                minimumChunk: Int = 256 << 10, averageChunk: Int = 1 << 20, maximumChunk: Int = 4 << 20) {
         self.format = StoreConfig.currentFormat
         self.zstdLevel = zstdLevel
-        self.chunkingThreshold = 4 << 20
-        self.minimumChunk = 256 << 10
-        self.averageChunk = 1 << 20
-        self.maximumChunk = 4 << 20
+        self.chunkingThreshold = chunkingThreshold
+        self.minimumChunk = minimumChunk
+        self.averageChunk = averageChunk
+        self.maximumChunk = maximumChunk
         self.gcGraceSeconds = gcGraceSeconds
     }
 

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every test: the Swift test suites (unit, CLI against the built binary,
+# real data conformance) and the interoperability checks against the real peers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export IOPO_DATA_DIR="${IOPO_DATA_DIR:-$(cd .. && pwd)/shared/data}"
+if [ ! -d "$IOPO_DATA_DIR" ]; then
+    if [ "${CI:-}" = "true" ]; then
+        echo "test: the real-data folder $IOPO_DATA_DIR is missing; CI always has it" >&2
+        exit 1
+    fi
+    echo "test: $IOPO_DATA_DIR is absent; tests that need the real TRACE/IFEval files will skip" >&2
+fi
+
+scripts/setup.sh --debug
+swift test --skip-build 2>&1 | tee .build/test-output.txt | grep -vE '^(◇|↳)' 
+status=${PIPESTATUS[0]}
+[ "$status" -eq 0 ] || exit "$status"
+
+for check in scripts/parity/run.sh scripts/compat/run.sh; do
+    if [ -x "$check" ]; then
+        echo "test: $check"
+        "$check"
+    fi
+done
