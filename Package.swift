@@ -19,8 +19,9 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // Modules, dependencies pointing one way: iopo-exp -> Lineage -> Store.
+        .target(name: "CFileSync"),
         .target(name: "Store", dependencies: [
-            "CZstd",
+            "CZstd", "CFileSync",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Lineage", dependencies: [

@@ -25,23 +25,8 @@ struct Chunker: Sendable {
         self.init(minimumSize: config.minimumChunk, averageSize: config.averageChunk, maximumSize: config.maximumChunk)
     }
 
-    /// End offsets of the chunks of `bytes`, in order; the last is `bytes.count`.
-    func boundaries(_ bytes: UnsafeRawBufferPointer) -> [Int] {
-        var ends: [Int] = []
-        ends.reserveCapacity(bytes.count / averageSize + 2)
-        var start = 0
-        Chunker.gear.withUnsafeBufferPointer { gear in
-            while start < bytes.count {
-                let length = cutPoint(UnsafeRawBufferPointer(rebasing: bytes[start...]), gear: gear)
-                start += length
-                ends.append(start)
-            }
-        }
-        return ends
-    }
-
     /// Length of the next chunk at the start of `bytes`.
-    private func cutPoint(_ bytes: UnsafeRawBufferPointer, gear: UnsafeBufferPointer<UInt64>) -> Int {
+    func cutPoint(_ bytes: UnsafeRawBufferPointer, gear: UnsafeBufferPointer<UInt64>) -> Int {
         let count = bytes.count
         if count <= minimumSize { return count }
         let limit = min(count, maximumSize)
@@ -60,6 +45,11 @@ struct Chunker: Sendable {
             i += 1
         }
         return limit
+    }
+
+    /// Length of the next chunk at the start of `bytes`.
+    func cutPoint(_ bytes: UnsafeRawBufferPointer) -> Int {
+        Chunker.gear.withUnsafeBufferPointer { cutPoint(bytes, gear: $0) }
     }
 
     /// 256 pseudo-random 64-bit values from SplitMix64 with a fixed seed: part of the store

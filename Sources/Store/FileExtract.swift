@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -12,19 +13,35 @@ extension ObjectStore {
             try bytes.withUnsafeBytes { try sink($0) }
         case .chunkList:
             let list = try ChunkList.decode(bytes, id: id)
-            for chunk in list.chunks {
-                let (chunkKind, chunkBytes): (ObjectKind, [UInt8])
-                do { (chunkKind, chunkBytes) = try read(chunk.id) } catch StoreError.unknownObject {
-                    throw StoreError.missingObject(chunk.id, referencedBy: id)
+            // Read and verify a window of chunks on every core, then hand them out in order.
+            let window = 2 * max(1, ProcessInfo.processInfo.activeProcessorCount)
+            var start = 0
+            while start < list.chunks.count {
+                let batch = Array(list.chunks[start..<min(start + window, list.chunks.count)])
+                let slots = ChunkReadSlots(count: batch.count)
+                DispatchQueue.concurrentPerform(iterations: batch.count) { i in
+                    slots.set(i, Result { try self.readChunk(batch[i], of: id) })
                 }
-                guard chunkKind == .blob, chunkBytes.count == chunk.size else {
-                    throw StoreError.corruptObject(id, reason: "chunk \(chunk.id) is not a blob of \(chunk.size) bytes")
+                for i in 0..<batch.count {
+                    let chunkBytes = try slots.take(i)
+                    try chunkBytes.withUnsafeBytes { try sink($0) }
                 }
-                try chunkBytes.withUnsafeBytes { try sink($0) }
+                start += batch.count
             }
         case .manifest:
             throw StoreError.unexpectedKind(id, expected: "file", found: "directory manifest")
         }
+    }
+
+    private func readChunk(_ chunk: ChunkList.Chunk, of list: ObjectID) throws -> [UInt8] {
+        let (chunkKind, chunkBytes): (ObjectKind, [UInt8])
+        do { (chunkKind, chunkBytes) = try read(chunk.id) } catch StoreError.unknownObject {
+            throw StoreError.missingObject(chunk.id, referencedBy: list)
+        }
+        guard chunkKind == .blob, chunkBytes.count == chunk.size else {
+            throw StoreError.corruptObject(list, reason: "chunk \(chunk.id) is not a blob of \(chunk.size) bytes")
+        }
+        return chunkBytes
     }
 
     /// A file's whole content in memory.
@@ -114,5 +131,21 @@ extension ObjectStore {
             var info = stat()
             if lstat(path + "/" + item, &info) == 0, info.fileType == S_IFDIR { chmod(path + "/" + item, 0o755) }
         }
+    }
+}
+
+/// Per-chunk results of a concurrent read window.
+final class ChunkReadSlots: @unchecked Sendable {
+    private var slots: [Result<[UInt8], Error>?]
+    private let mutex = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ result: Result<[UInt8], Error>) {
+        mutex.lock(); defer { mutex.unlock() }
+        slots[index] = result
+    }
+    func take(_ index: Int) throws -> [UInt8] {
+        mutex.lock(); defer { mutex.unlock() }
+        defer { slots[index] = nil }
+        return try slots[index]!.get()
     }
 }

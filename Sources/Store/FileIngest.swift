@@ -66,32 +66,34 @@ extension ObjectStore {
             tally.count(result)
             return result.id
         }
-        let ends = Chunker(config: config).boundaries(bytes)
-        let results = try putChunksConcurrently(bytes, ends: ends)
+        let (results, staged) = try stageChunksConcurrently(bytes)
+        do { try AtomicFile.commit(staged, temporaryDirectory: temporaryDirectory) } catch {
+            AtomicFile.discard(staged)
+            throw error
+        }
         for result in results { tally.count(result) }
         let list = ChunkList(chunks: results.map { ChunkList.Chunk(id: $0.id, size: $0.rawBytes) })
         let listResult = try put(try list.encoded(), kind: .chunkList)
         tally.count(listResult)
-        for prefix in Set(results.filter(\.wasNew).map { path(of: $0.id).deletingLastPathComponent().path }) {
-            AtomicFile.syncDirectory(prefix)
-        }
         return listResult.id
     }
 
-    /// Hashes and writes chunks on every core; results keep chunk order.
-    private func putChunksConcurrently(_ bytes: UnsafeRawBufferPointer, ends: [Int]) throws -> [PutResult] {
-        let box = ResultBox(count: ends.count)
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, ends.count))
-        let next = AtomicCounter()
+    /// Cuts, hashes and writes chunks on every core. Cutting is sequential by nature, so a worker
+    /// takes the next cut under a lock and then hashes and writes its chunk while another worker
+    /// cuts the next: with two cores, cutting and hashing overlap. Chunks are staged (written, not
+    /// synced) and made durable together by one commit.
+    private func stageChunksConcurrently(_ bytes: UnsafeRawBufferPointer) throws -> ([PutResult], [AtomicFile.StagedFile]) {
+        let cursor = ChunkCursor(chunker: Chunker(config: config), total: bytes.count)
+        let box = ChunkResults()
+        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         // The mapping outlives the workers: concurrentPerform returns only when all have finished.
         nonisolated(unsafe) let bytes = bytes
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let index = next.increment()
-                if index >= ends.count || box.failed { return }
-                let start = index == 0 ? 0 : ends[index - 1]
-                let chunk = UnsafeRawBufferPointer(rebasing: bytes[start..<ends[index]])
-                do { box.set(index, .success(try put(chunk, kind: .blob))) } catch { box.set(index, .failure(error)) }
+            while !box.failed, let (index, range) = cursor.next(bytes) {
+                do {
+                    let (result, staged) = try stage(UnsafeRawBufferPointer(rebasing: bytes[range]), kind: .blob)
+                    box.set(index, result, staged)
+                } catch { box.fail(error) }
             }
         }
         return try box.collect()
@@ -137,37 +139,55 @@ extension ObjectStore {
     }
 }
 
-/// Slots for results produced out of order by concurrent workers.
-final class ResultBox: @unchecked Sendable {
-    private var results: [Result<ObjectStore.PutResult, Error>?]
+/// Hands out consecutive chunks of one buffer to concurrent workers.
+final class ChunkCursor: @unchecked Sendable {
+    private let chunker: Chunker
+    private let total: Int
+    private var start = 0
+    private var index = 0
     private let mutex = NSLock()
-    private var anyFailure = false
-    var failed: Bool { mutex.lock(); defer { mutex.unlock() }; return anyFailure }
 
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: Result<ObjectStore.PutResult, Error>) {
-        mutex.lock(); defer { mutex.unlock() }
-        results[index] = result
-        if case .failure = result { anyFailure = true }
+    init(chunker: Chunker, total: Int) {
+        self.chunker = chunker
+        self.total = total
     }
 
-    func collect() throws -> [ObjectStore.PutResult] {
-        try results.map { slot in
-            guard let slot else { throw StoreError.writeFailed(path: "chunk", reason: "a chunk was not stored") }
-            return try slot.get()
-        }
+    func next(_ bytes: UnsafeRawBufferPointer) -> (Int, Range<Int>)? {
+        mutex.lock(); defer { mutex.unlock() }
+        guard start < total else { return nil }
+        let length = chunker.cutPoint(UnsafeRawBufferPointer(rebasing: bytes[start...]))
+        defer { start += length; index += 1 }
+        return (index, start..<(start + length))
     }
 }
 
-/// A counter shared by worker threads.
-final class AtomicCounter: @unchecked Sendable {
-    private var value = 0
+/// Results produced out of order by concurrent workers, with the first error.
+final class ChunkResults: @unchecked Sendable {
+    private var results: [Int: (ObjectStore.PutResult, AtomicFile.StagedFile?)] = [:]
+    private var error: Error?
     private let mutex = NSLock()
-    func increment() -> Int {
+
+    var failed: Bool { mutex.lock(); defer { mutex.unlock() }; return error != nil }
+
+    func set(_ index: Int, _ result: ObjectStore.PutResult, _ staged: AtomicFile.StagedFile?) {
         mutex.lock(); defer { mutex.unlock() }
-        let current = value
-        value += 1
-        return current
+        results[index] = (result, staged)
+    }
+
+    func fail(_ error: Error) {
+        mutex.lock(); defer { mutex.unlock() }
+        if self.error == nil { self.error = error }
+    }
+
+    /// Results in chunk order; on failure, removes every staged file and rethrows.
+    func collect() throws -> ([ObjectStore.PutResult], [AtomicFile.StagedFile]) {
+        mutex.lock(); defer { mutex.unlock() }
+        let ordered = results.keys.sorted().map { results[$0]! }
+        let staged = ordered.compactMap(\.1)
+        if let error {
+            AtomicFile.discard(staged)
+            throw error
+        }
+        return (ordered.map(\.0), staged)
     }
 }

@@ -149,6 +149,27 @@ public final class ObjectStore: Sendable {
         return PutResult(id: id, wasNew: true, storedBytes: written, rawBytes: bytes.count)
     }
 
+    /// Like `put`, but leaves the object staged (written, not yet synced or visible) for a batch
+    /// commit; nil when the object is already present.
+    func stage(_ bytes: UnsafeRawBufferPointer, kind: ObjectKind) throws -> (PutResult, AtomicFile.StagedFile?) {
+        let id = ObjectID.of(bytes)
+        let destination = path(of: id)
+        if FileManager.default.fileExists(atPath: destination.path) {
+            return (PutResult(id: id, wasNew: false, storedBytes: 0, rawBytes: bytes.count), nil)
+        }
+        let encoded = encode(bytes)
+        var tag = (kind.rawValue << 4) | encoded.encoding.rawValue
+        let staged: AtomicFile.StagedFile
+        if let compressed = encoded.payload {
+            staged = try compressed.withUnsafeBytes {
+                try AtomicFile.stage(tag: &tag, payload: $0, destination: destination, temporaryDirectory: temporaryDirectory)
+            }
+        } else {
+            staged = try AtomicFile.stage(tag: &tag, payload: bytes, destination: destination, temporaryDirectory: temporaryDirectory)
+        }
+        return (PutResult(id: id, wasNew: true, storedBytes: staged.size, rawBytes: bytes.count), staged)
+    }
+
     /// Chooses the encoding: a cheap zstd probe on a sample decides whether compressing the
     /// whole object can pay; incompressible data (weights, random bytes) is stored raw.
     private func encode(_ bytes: UnsafeRawBufferPointer) -> (encoding: ObjectEncoding, payload: [UInt8]?) {
@@ -171,12 +192,7 @@ public final class ObjectStore: Sendable {
     /// refused with `StoreError.corruptObject` naming the object.
     public func read(_ id: ObjectID) throws -> (kind: ObjectKind, bytes: [UInt8]) {
         let file = path(of: id)
-        guard let data = FileManager.default.contents(atPath: file.path) else {
-            if FileManager.default.fileExists(atPath: file.path) {
-                throw StoreError.corruptObject(id, reason: "the object file is unreadable")
-            }
-            throw StoreError.unknownObject(id.description)
-        }
+        var data = try readWholeFile(file.path, id: id)
         guard let tag = data.first else { throw StoreError.corruptObject(id, reason: "the object file is empty") }
         guard let kind = ObjectKind(rawValue: tag >> 4), let encoding = ObjectEncoding(rawValue: tag & 0xF) else {
             throw StoreError.corruptObject(id, reason: "unknown tag byte 0x\(String(tag, radix: 16))")
@@ -184,10 +200,11 @@ public final class ObjectStore: Sendable {
         let bytes: [UInt8]
         switch encoding {
         case .raw:
-            bytes = [UInt8](data.dropFirst())
+            data.removeFirst()
+            bytes = data
         case .zstd:
             do {
-                bytes = try data.dropFirst().withUnsafeBytes { try Zstd.decompress($0) }
+                bytes = try data.withUnsafeBytes { try Zstd.decompress(UnsafeRawBufferPointer(rebasing: $0.dropFirst())) }
             } catch {
                 throw StoreError.corruptObject(id, reason: "its zstd frame does not decode (\(error))")
             }
@@ -197,6 +214,29 @@ public final class ObjectStore: Sendable {
             throw StoreError.corruptObject(id, reason: "its bytes hash to \(actual)")
         }
         return (kind, bytes)
+    }
+
+    private func readWholeFile(_ path: String, id: ObjectID) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw StoreError.unknownObject(id.description) }
+            throw StoreError.corruptObject(id, reason: "the object file is unreadable (\(errnoText()))")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw StoreError.corruptObject(id, reason: "fstat: \(errnoText())") }
+        let size = Int(info.st_size)
+        var buffer = [UInt8](repeating: 0, count: size)
+        var offset = 0
+        try buffer.withUnsafeMutableBytes { raw in
+            while offset < size {
+                let n = Glibc.read(fd, raw.baseAddress! + offset, size - offset)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { throw StoreError.corruptObject(id, reason: "the object file is unreadable (\(errnoText()))") }
+                offset += n
+            }
+        }
+        return buffer
     }
 
     /// The kind recorded in an object's tag byte, without reading the rest.
