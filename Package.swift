@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // System libraries, from Debian.
@@ -18,7 +19,7 @@ let package = Package(
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
-        // Modules, dependencies pointing one way: iopo-exp -> Lineage -> Store.
+        // Modules, dependencies pointing one way: iopo-exp -> Pipeline -> {Lineage -> Store}.
         .target(name: "CFileSync"),
         .target(name: "Store", dependencies: [
             "CZstd", "CFileSync",
@@ -28,13 +29,20 @@ let package = Package(
             "Store", "CGit2", "COpenBLAS",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .executableTarget(name: "iopo-exp", dependencies: [
+        .target(name: "Trace"),
+        .target(name: "Pipeline", dependencies: [
             "Store", "Lineage",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        .executableTarget(name: "iopo-exp", dependencies: [
+            "Store", "Lineage", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "LineageTests", dependencies: ["Lineage", "Store"]),
         .testTarget(name: "CLITests", dependencies: ["Store"]),
+        .testTarget(name: "TraceTests", dependencies: ["Trace"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Lineage"]),
     ]
 )

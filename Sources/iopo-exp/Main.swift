@@ -32,5 +32,7 @@ struct IopoExp: AsyncParsableCommand {
             2 usage or invalid input, 3 corrupt store, 4 lock timeout, 5 determinism check failed.
             """,
         version: version,
-        subcommands: [InitCommand.self, StoreCommand.self, RecordCommand.self, RunsCommand.self, ShowCommand.self])
+        subcommands: [InitCommand.self, StoreCommand.self, RecordCommand.self, RunsCommand.self, ShowCommand.self,
+                      RunCommand.self, ReplayCommand.self, DiffCommand.self, TableCommand.self, LogCommand.self, LineageCommand.self,
+                      ValidateCommand.self])
 }

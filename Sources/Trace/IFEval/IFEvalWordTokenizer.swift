@@ -2,6 +2,9 @@
 //
 // - `countWords` is exact: the reference counts tokens of `nltk.tokenize.RegexpTokenizer(r"\w+")`,
 //   i.e. maximal runs of Python `\w` characters (letters, numbers, underscore; not combining marks).
+//   This is Python `re` as NLTK up to 3.9 uses it; NLTK 3.10 compiles the pattern with the
+//   third-party `regex` engine, whose `\w` also matches combining marks, so it counts fewer words
+//   in Indic and Thai text ("สเปรดชีต" is two words here and one there).
 // - `wordTokens` approximates `nltk.word_tokenize` (Punkt sentence split, then NLTK's Treebank-style
 //   word tokenizer). Its only use is `change_case:capital_word_frequency`, which counts tokens
 //   for which `str.isupper()` holds, so what must match is where NLTK splits one run of letters

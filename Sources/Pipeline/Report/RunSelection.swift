@@ -1,0 +1,22 @@
+import Lineage
+
+/// Resolves what `table` and friends are pointed at: a run (`id`, prefix, `last`, `last~N`) or
+/// a seed group (`g…` id or prefix; or a run's whole group).
+public enum RunSelection {
+    /// Runs sharing `groupID`, ordered by seed.
+    public static func group(_ lineage: LineageDatabase, _ groupID: String) throws -> [RunRecord] {
+        try lineage.runs().filter { $0.groupID == groupID }.sorted { ($0.seed ?? 0, $0.startedAt) < ($1.seed ?? 0, $1.startedAt) }
+    }
+
+    /// `text` as a group id or prefix, else as a run; with `wholeGroup`, a run's group.
+    public static func resolve(_ lineage: LineageDatabase, _ text: String, wholeGroup: Bool) throws -> [RunRecord] {
+        if text.hasPrefix("g") && text != "g" {
+            let groups = Set(try lineage.runs().compactMap(\.groupID).filter { $0.hasPrefix(text) })
+            if groups.count > 1 { throw PipelineError.invalidRequest("group prefix \"\(text)\" matches \(groups.count) groups (\(groups.sorted().prefix(5).joined(separator: ", "))); give more characters") }
+            if let group = groups.first { return try RunSelection.group(lineage, group) }
+        }
+        let run = try lineage.resolveRun(text)
+        if wholeGroup, let group = run.groupID { return try RunSelection.group(lineage, group) }
+        return [run]
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+
+/// The report as text: aligned columns for a terminal, Markdown, CSV (one row per cell) and
+/// LaTeX (booktabs).
+public enum TableRendering {
+    /// The text forms a report renders to.
+    public enum Format: String, Sendable, CaseIterable { case text, markdown, csv, latex }
+
+    public static func render(_ report: TableReport, as format: Format) -> String {
+        switch format {
+        case .text: return grid(report, markdown: false)
+        case .markdown: return grid(report, markdown: true)
+        case .csv: return csv(report)
+        case .latex: return latex(report)
+        }
+    }
+
+    static func header(_ report: TableReport) -> String {
+        let seeds = report.seeds.map(String.init).joined(separator: ", ")
+        let ours: String
+        if report.runs.count > 1 { ours = "ours: mean ± std over \(report.runs.count) seeds (\(seeds))" }
+        else if report.seeds.isEmpty { ours = "ours: one run" }
+        else { ours = "ours: run \(report.runs.first ?? "") (seed \(seeds))" }
+        return (report.experiment.isEmpty ? "" : report.experiment + " — ") + "\(ours); paper: \(report.citation)"
+    }
+
+    /// Ours and the paper's; a mean over fewer seeds than the report covers says how many.
+    static func cellTexts(_ cell: ResultsTable.Cell, decimals: Int, runs: Int) -> (String, String) {
+        var ours = cell.ours?.text(decimals: decimals) ?? "n/a"
+        if let n = cell.ours?.n, runs > 1, n != runs { ours += " (n=\(n))" }
+        return (ours, cell.paper.map { FixedPoint.format($0, decimals: 1) } ?? "–")
+    }
+
+    static func headlineRows(_ report: TableReport) -> (header: [String], rows: [[String]]) {
+        let header = ["IOPO vs", "in-domain ours", "in-domain paper", "paper (\(report.paperModel))",
+                      "out-of-domain ours", "out-of-domain paper", "paper (\(report.paperModel))"]
+        let rows = report.headlines.map { h -> [String] in
+            [h.baseline,
+             h.oursInDomain?.text(decimals: 2, signed: true) ?? "n/a",
+             h.paperInDomain.map { FixedPoint.format($0, decimals: 2, signed: true) } ?? "–",
+             h.paperModelInDomain.map { FixedPoint.format($0, decimals: 2, signed: true) } ?? "–",
+             h.oursOutOfDomain?.text(decimals: 2, signed: true) ?? "n/a",
+             h.paperOutOfDomain.map { FixedPoint.format($0, decimals: 2, signed: true) } ?? "–",
+             h.paperModelOutOfDomain.map { FixedPoint.format($0, decimals: 2, signed: true) } ?? "–"]
+        }
+        return (header, rows)
+    }
+
+    static func tableRows(_ table: ResultsTable, decimals: Int, runs: Int) -> (header: [String], rows: [[String]]) {
+        var header = ["Method"]
+        for column in table.columns {
+            header.append("\(column.label) ours")
+            if column.paper != nil { header.append("\(column.label) paper") }
+        }
+        let rows = table.rows.map { row -> [String] in
+            var cells = [row.method]
+            for (column, cell) in zip(table.columns, row.cells) {
+                let (ours, paper) = cellTexts(cell, decimals: decimals, runs: runs)
+                cells.append(ours)
+                if column.paper != nil { cells.append(paper) }
+            }
+            return cells
+        }
+        return (header, rows)
+    }
+
+    static func grid(_ report: TableReport, markdown: Bool) -> String {
+        var out = header(report) + "\n"
+        func emit(_ title: String, _ header: [String], _ rows: [[String]]) {
+            out += "\n" + (markdown ? "**\(title)**\n\n" : "\(title)\n")
+            if markdown {
+                out += "| " + header.joined(separator: " | ") + " |\n"
+                out += "|" + header.enumerated().map { $0.offset == 0 ? "---|" : "---:|" }.joined() + "\n"
+                for row in rows { out += "| " + row.joined(separator: " | ") + " |\n" }
+            } else {
+                let widths = header.indices.map { i in ([header[i]] + rows.map { $0[i] }).map(\.count).max() ?? 0 }
+                func line(_ cells: [String]) -> String {
+                    cells.enumerated().map { i, cell in
+                        let pad = String(repeating: " ", count: widths[i] - cell.count)
+                        return i == 0 ? cell + pad : pad + cell
+                    }.joined(separator: "  ")
+                }
+                out += line(header) + "\n"
+                out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
+                for row in rows { out += line(row) + "\n" }
+            }
+        }
+        for table in report.tables {
+            let (h, rows) = tableRows(table, decimals: report.decimals, runs: report.runs.count)
+            emit(table.title, h, rows)
+        }
+        let (h, rows) = headlineRows(report)
+        emit("Headline: mean IOPO − baseline (points); paper = both models, as published", h, rows)
+        if let note = report.sourceNote { out += "\nSource: \(report.citation). \(note)\n" }
+        for note in report.notes { out += "note: \(note)\n" }
+        return out
+    }
+
+    static func csvField(_ text: String) -> String {
+        text.contains(",") || text.contains("\"") || text.contains("\n") ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
+    static func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
+
+    static func csv(_ report: TableReport) -> String {
+        var out = "table,method,column,metric,ours_mean,ours_std,n,paper\n"
+        for table in report.tables {
+            for row in table.rows {
+                for (column, cell) in zip(table.columns, row.cells) {
+                    out += [table.name, row.method, column.label, column.metric, number(cell.ours?.mean), number(cell.ours?.std),
+                            cell.ours.map { String($0.n) } ?? "0", number(cell.paper)].map(csvField).joined(separator: ",") + "\n"
+                }
+            }
+        }
+        for h in report.headlines {
+            out += ["headline", "IOPO-\(h.baseline)", "in_domain", "", number(h.oursInDomain?.mean), number(h.oursInDomain?.std),
+                    h.oursInDomain.map { String($0.n) } ?? "0", number(h.paperInDomain)].map(csvField).joined(separator: ",") + "\n"
+            out += ["headline", "IOPO-\(h.baseline)", "out_of_domain", "", number(h.oursOutOfDomain?.mean), number(h.oursOutOfDomain?.std),
+                    h.oursOutOfDomain.map { String($0.n) } ?? "0", number(h.paperOutOfDomain)].map(csvField).joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    static func latexEscape(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            switch c {
+            case "&", "%", "$", "#", "_", "{", "}": out += "\\" + String(c)
+            case "±": out += "$\\pm$"
+            case "–": out += "--"
+            case "−": out += "$-$"
+            case "~": out += "\\textasciitilde{}"
+            case "\\": out += "\\textbackslash{}"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    static func latex(_ report: TableReport) -> String {
+        var out = "% " + header(report) + "\n"
+        func emit(_ title: String, _ header: [String], _ rows: [[String]]) {
+            out += "\\begin{table}[t]\n\\centering\n\\caption{\(latexEscape(title))}\n"
+            out += "\\begin{tabular}{l" + String(repeating: "r", count: header.count - 1) + "}\n\\toprule\n"
+            out += header.map(latexEscape).joined(separator: " & ") + " \\\\\n\\midrule\n"
+            for row in rows { out += row.map(latexEscape).joined(separator: " & ") + " \\\\\n" }
+            out += "\\bottomrule\n\\end{tabular}\n\\end{table}\n"
+        }
+        for table in report.tables {
+            let (h, rows) = tableRows(table, decimals: report.decimals, runs: report.runs.count)
+            emit(table.title, h, rows)
+        }
+        let (h, rows) = headlineRows(report)
+        emit("Mean IOPO − baseline improvement (points)", h, rows)
+        return out
+    }
+
+    /// JSON of the whole report (sorted keys).
+    public static func json(_ report: TableReport) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Lineage
+import Pipeline
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run an experiment file: cached steps are reused, the rest run in dependency order and are recorded.",
+        discussion: """
+            Each step's key hashes its kind, parameters, input ids, the engine version and the pinned \
+            environment; a step whose key has a stored result is recorded as cached. A failed step \
+            fails the run but keeps everything finished; run again to resume. One run per seed, \
+            grouped. When [engine] pins an OpenBLAS kernel family or thread count the process does not \
+            have, the command re-executes itself with OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS set.
+            """)
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The experiment file (TOML).") var file: String
+    @Argument(help: "With --force: the steps to force (none named: all).") var forcedSteps: [String] = []
+    @Flag(help: "Run steps even when cached: those named after the file, or all.") var force = false
+    @Option(name: .long, help: "Run only this step and what it depends on (repeatable).") var only: [String] = []
+    @Option(help: "Seeds to run, e.g. 1,2,3 (default: the experiment's seeds).") var seeds: String?
+    @Flag(help: "Print the plan (cached / will run, with keys) without running anything.") var dryRun = false
+    @Flag(help: "Refuse to run when the git work tree has uncommitted changes or untracked files.") var requireClean = false
+    @Flag(help: "Keep each step's scratch directory (store/scratch/RUN/STEP) after it succeeds.") var keepScratch = false
+
+    func validate() throws {
+        if !forcedSteps.isEmpty && !force { throw ValidationError("unexpected arguments \(forcedSteps.joined(separator: " ")); to force steps write --force STEP...") }
+    }
+
+    func parsedSeeds() throws -> [Int]? {
+        guard let seeds else { return nil }
+        let parts = seeds.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = parts.compactMap { Int($0) }
+        guard values.count == parts.count, !values.isEmpty, values.allSatisfy({ $0 >= 0 }) else {
+            throw CLIError.invalid("--seeds \(seeds): give non-negative integers separated by commas, e.g. 1,2,3")
+        }
+        guard Set(values).count == values.count else { throw CLIError.invalid("--seeds \(seeds): seeds repeat") }
+        return values
+    }
+
+    func run() throws {
+        let seedList = try parsedSeeds()
+        try PipelineCLI.mapErrors {
+            let spec = try ExperimentParser(registry: PipelineCLI.registry()).parse(contentsOf: file)
+            if !dryRun { try BLASPinning.ensure(blas: spec.engine.blas, threads: spec.engine.threads) }
+            var options = RunOptions(engineVersion: PipelineCLI.engineVersion)
+            options.seeds = seedList
+            options.force = force ? (forcedSteps.isEmpty ? .all : .steps(forcedSteps)) : .none
+            options.only = only
+            options.requireClean = requireClean
+            options.keepScratch = keepScratch
+            let lineage = try storeOptions.openLineage(.write)
+            let runner = PipelineRunner(lineage: lineage, registry: PipelineCLI.registry(), reporter: PipelineCLI.reporter(json: output.json || dryRun))
+            if dryRun {
+                let plans = try runner.plan(spec, options: options)
+                if output.json { try Output.printJSON(plans); return }
+                for plan in plans {
+                    print("seed \(plan.seed):")
+                    for step in plan.steps {
+                        let key = step.key.map { String($0.dropFirst(7).prefix(16)) } ?? "(pending)"
+                        var line = "  \(step.status.padding(toLength: 8, withPad: " ", startingAt: 0)) \(step.name) [\(step.kind)]  key \(key)"
+                        if let from = step.cachedFromRun { line += "  from run \(from)" }
+                        if let reason = step.reason { line += "  — \(reason)" }
+                        print(line)
+                    }
+                }
+                return
+            }
+            let summaries = try runner.run(spec, options: options)
+            if output.json { try Output.printJSON(summaries); return }
+            if summaries.count > 1, let group = summaries.first?.groupID { print("group \(group): \(summaries.count) runs (iopo-exp table \(group))") }
+        }
+    }
+}
