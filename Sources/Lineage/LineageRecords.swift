@@ -71,6 +71,13 @@ public struct ArtifactRecord: Codable, Equatable, Sendable, FetchableRecord, Per
     public var kind: String
     public var name: String
     public var size: Int
+
+    public init(id: String, kind: String, name: String, size: Int) {
+        self.id = id
+        self.kind = kind
+        self.name = name
+        self.size = size
+    }
 }
 
 /// An edge between a step and an artifact, under the name the step knows it by.
@@ -118,3 +125,4 @@ public struct PinRecord: Codable, Equatable, Sendable, FetchableRecord, Persista
     public var createdAt: Date
     enum CodingKeys: String, CodingKey { case name; case objectID = "object_id"; case createdAt = "created_at" }
 }
+

@@ -25,13 +25,9 @@ public struct ArtifactRef: Sendable, Equatable, Codable {
         self.init(id: record.id, kind: record.kind, name: record.name, size: record.size)
     }
 
-    /// The lineage row. `ArtifactRecord` has no public memberwise initialiser, but it is
-    /// `Codable` with its field names as keys, so it is built by decoding them.
+    /// The lineage row.
     var record: ArtifactRecord {
-        get throws {
-            let data = try JSONEncoder().encode(self)
-            return try JSONDecoder().decode(ArtifactRecord.self, from: data)
-        }
+        get throws { ArtifactRecord(id: id, kind: kind, name: name, size: size) }
     }
     public var isDirectory: Bool { kind == AddResult.Kind.directory.rawValue }
 }

@@ -19,29 +19,33 @@ final class StepCacheIndex {
 
     private var entries: [String: Entry] = [:]
     private let store: ObjectStore
+    private let lineage: LineageDatabase
 
     init(lineage: LineageDatabase) throws {
+        self.lineage = lineage
         store = lineage.store
-        // Oldest first, so that the newest result for a key wins.
-        for run in try lineage.runs().reversed() {
-            let details = try lineage.details(of: run.id)
-            for step in details.steps where step.step.status == .succeeded && !step.step.key.isEmpty {
-                var outputs: [String: ArtifactRef] = [:]
-                var logs: [String: ArtifactRef] = [:]
-                for edge in step.outputs {
-                    if LogEdge.isLog(edge.name) { logs[edge.name] = ArtifactRef(edge.artifact) } else { outputs[edge.name] = ArtifactRef(edge.artifact) }
-                }
-                let metrics = details.metrics.filter { $0.stepName == step.step.name }.map { MetricsSink.Point(key: $0.key, value: $0.value, index: $0.index) }
-                let execution = details.params.filter { $0.stepName == step.step.name && $0.key.hasPrefix("exec.") }.map { ($0.key, $0.value) }
-                entries[step.step.key] = Entry(stepID: step.step.id!, runID: run.id, stepName: step.step.name, outputs: outputs, logs: logs,
-                                               metrics: metrics, execution: execution)
-            }
+    }
+
+    /// The newest succeeded step with `key`: from this invocation's results first, else one
+    /// indexed query of the lineage database.
+    private func entry(for key: String) -> Entry? {
+        if let entry = entries[key] { return entry }
+        guard !key.isEmpty, let recorded = try? lineage.latestSucceededStep(key: key) else { return nil }
+        var outputs: [String: ArtifactRef] = [:]
+        var logs: [String: ArtifactRef] = [:]
+        for edge in recorded.outputs {
+            if LogEdge.isLog(edge.name) { logs[edge.name] = ArtifactRef(edge.artifact) } else { outputs[edge.name] = ArtifactRef(edge.artifact) }
         }
+        let entry = Entry(stepID: recorded.step.id!, runID: recorded.step.runID, stepName: recorded.step.name, outputs: outputs, logs: logs,
+                          metrics: recorded.metrics.map { MetricsSink.Point(key: $0.key, value: $0.value, index: $0.index) },
+                          execution: recorded.params.filter { $0.key.hasPrefix("exec.") }.map { ($0.key, $0.value) })
+        entries[key] = entry
+        return entry
     }
 
     /// A usable earlier result, if any: every output it recorded must still be stored.
     func lookup(_ key: String, expectedOutputs: [String]) -> Entry? {
-        guard let entry = entries[key] else { return nil }
+        guard let entry = entry(for: key) else { return nil }
         guard Set(entry.outputs.keys) == Set(expectedOutputs) else { return nil }
         for output in entry.outputs.values {
             guard let id = try? ObjectID(parsing: output.id), store.contains(id) else { return nil }
