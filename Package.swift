@@ -31,7 +31,7 @@ let package = Package(
         ]),
         .target(name: "Trace"),
         .target(name: "Pipeline", dependencies: [
-            "Store", "Lineage",
+            "Store", "Lineage", "Trace",
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .executableTarget(name: "iopo-exp", dependencies: [

@@ -34,5 +34,5 @@ struct IopoExp: AsyncParsableCommand {
         version: version,
         subcommands: [InitCommand.self, StoreCommand.self, RecordCommand.self, RunsCommand.self, ShowCommand.self,
                       RunCommand.self, ReplayCommand.self, DiffCommand.self, TableCommand.self, LogCommand.self, LineageCommand.self,
-                      ValidateCommand.self])
+                      ValidateCommand.self, DataCommand.self])
 }
