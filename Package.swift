@@ -30,19 +30,21 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "Trace"),
+        .target(name: "Engine", dependencies: ["COpenBLAS"]),
         .target(name: "Pipeline", dependencies: [
-            "Store", "Lineage", "Trace",
+            "Store", "Lineage", "Trace", "Engine",
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .executableTarget(name: "iopo-exp", dependencies: [
             "Store", "Lineage", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], exclude: ["Serving"]),
 
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "LineageTests", dependencies: ["Lineage", "Store"]),
         .testTarget(name: "CLITests", dependencies: ["Store"]),
         .testTarget(name: "TraceTests", dependencies: ["Trace"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Lineage"]),
     ]
 )

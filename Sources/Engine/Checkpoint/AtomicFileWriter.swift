@@ -3,6 +3,7 @@
 // over the destination only after every write succeeded. Data is streamed from the caller's
 // buffers, so a 100 MB checkpoint is never copied a second time in memory.
 
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -35,18 +36,18 @@ struct AtomicFileWriter: ~Copyable {
         path: String, _ body: (inout AtomicFileWriter) throws(Failure) -> Void
     ) throws(AtomicWriteError<Failure>) {
         var writer: AtomicFileWriter
-        do {
+        do throws(FileSystemError) {
             writer = try AtomicFileWriter(path: path)
         } catch {
             throw .fileSystem(error)
         }
-        do {
+        do throws(Failure) {
             try body(&writer)
         } catch {
             writer.abandon()
             throw .body(error)
         }
-        do {
+        do throws(FileSystemError) {
             try writer.commit()
         } catch {
             writer.abandon()
@@ -56,7 +57,7 @@ struct AtomicFileWriter: ~Copyable {
 
     /// Writes `bytes` to `path` atomically.
     static func write(path: String, bytes: [UInt8]) throws(FileSystemError) {
-        do {
+        do throws(AtomicWriteError<FileSystemError>) {
             try write(path: path) { (writer: inout AtomicFileWriter) throws(FileSystemError) in try writer.append(bytes) }
         } catch {
             switch error {
@@ -70,7 +71,7 @@ struct AtomicFileWriter: ~Copyable {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        temporaryPath = (directory.isEmpty ? "" : directory + "/") + ".\(name).tmp-\(getpid())"
+        temporaryPath = (directory.isEmpty ? "" : directory + "/") + ".\(name).tmp-\(getpid())-\(TemporaryNames.next())"
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         if descriptor < 0 { throw .fromErrno(path, "cannot create \(temporaryPath)") }
     }
@@ -91,7 +92,11 @@ struct AtomicFileWriter: ~Copyable {
     }
 
     mutating func append(_ bytes: [UInt8]) throws(FileSystemError) {
-        try bytes.withUnsafeBytes { (raw) throws(FileSystemError) in try append(raw) }
+        var failure: FileSystemError?
+        bytes.withUnsafeBytes { raw in
+            do throws(FileSystemError) { try append(raw) } catch { failure = error }
+        }
+        if let failure { throw failure }
     }
 
     private mutating func commit() throws(FileSystemError) {
@@ -117,4 +122,17 @@ enum AtomicWriteError<Failure: Error>: Error {
 @inline(__always)
 private func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
     write(descriptor, buffer, count)
+}
+
+/// A per-process counter that keeps temporary names apart when threads write concurrently.
+private enum TemporaryNames {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var counter = 0
+
+    static func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        counter += 1
+        return counter
+    }
 }

@@ -148,8 +148,7 @@ extension JSONValue {
     /// as a double: `1e-06`, `1000000.0`, `0.02` (the same text Python's `repr` gives).
     static func formatDouble(_ number: Double) -> String {
         let text = number.description
-        if text.contains(".") || text.contains("e") || text.contains("n") || text.contains("i") { return text }
-        return text + ".0"
+        return text.contains(".") || text.contains("e") ? text : text + ".0"
     }
 
     /// Writes a JSON string: `"` and `\` escaped, control characters as short escapes or `\u00XX`,

@@ -2,6 +2,8 @@
 // file is converted straight from the page cache into the tensors' arrays, with no intermediate
 // copy of the raw bytes.
 
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -37,4 +39,10 @@ final class MappedFile {
     deinit {
         if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
     }
+}
+
+/// Reads a whole file in one call.
+func readFile(_ url: URL) throws(FileSystemError) -> [UInt8] {
+    let mapped = try MappedFile(path: url.path)
+    return Array(mapped.bytes)
 }

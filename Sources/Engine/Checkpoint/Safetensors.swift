@@ -102,13 +102,13 @@ public enum Safetensors {
         let path = url.path
         let header = try encodeHeader(tensors, metadata: metadata, file: path)
         let sorted = try sortedUnique(tensors, file: path)
-        do {
+        do throws(AtomicWriteError<FileSystemError>) {
             try AtomicFileWriter.write(path: path) { (writer: inout AtomicFileWriter) throws(FileSystemError) in
                 try writer.append(header)
                 for tensor in sorted {
                     var failure: FileSystemError?
                     appendLittleEndian(tensor.values) { chunk in
-                        do { try writer.append(chunk) } catch { failure = error }
+                        do throws(FileSystemError) { try writer.append(chunk) } catch { failure = error }
                     }
                     if let failure { throw failure }
                 }
@@ -149,7 +149,7 @@ public enum Safetensors {
     public static func read(_ url: URL, required: [String] = []) throws(SafetensorsError) -> [NamedTensor] {
         let path = url.path
         let mapped: MappedFile
-        do { mapped = try MappedFile(path: path) } catch { throw .io(file: path, detail: error.detail) }
+        do throws(FileSystemError) { mapped = try MappedFile(path: path) } catch { throw .io(file: path, detail: error.detail) }
         return try decode(mapped.bytes, file: path, required: required)
     }
 
@@ -157,15 +157,16 @@ public enum Safetensors {
     public static func readHeader(_ url: URL) throws(SafetensorsError) -> SafetensorsHeader {
         let path = url.path
         let mapped: MappedFile
-        do { mapped = try MappedFile(path: path) } catch { throw .io(file: path, detail: error.detail) }
+        do throws(FileSystemError) { mapped = try MappedFile(path: path) } catch { throw .io(file: path, detail: error.detail) }
         return try parseHeader(mapped.bytes, file: path)
     }
 
     /// Decodes a complete safetensors buffer.
     public static func decode(_ bytes: [UInt8], file: String = "<memory>", required: [String] = []) throws(SafetensorsError) -> [NamedTensor] {
-        try bytes.withUnsafeBytes { (raw) throws(SafetensorsError) -> [NamedTensor] in
-            try decode(raw, file: file, required: required)
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(SafetensorsError) -> [NamedTensor] in try decode(raw, file: file, required: required) }
         }
+        return try result.get()
     }
 
     /// Decodes a complete safetensors buffer held in raw memory.
@@ -230,7 +231,7 @@ public enum Safetensors {
         }
         let headerBytes = UnsafeRawBufferPointer(rebasing: bytes[8..<(8 + headerLength)]).assumingMemoryBound(to: UInt8.self)
         let json: JSONValue
-        do { json = try JSONParser.parse(headerBytes) } catch { throw .invalidJSON(file: file, detail: error.description) }
+        do throws(JSONParseError) { json = try JSONParser.parse(headerBytes) } catch { throw .invalidJSON(file: file, detail: error.description) }
         guard case .object(let members) = json else {
             throw .invalidHeader(file: file, tensor: nil, detail: "the header is not a JSON object")
         }

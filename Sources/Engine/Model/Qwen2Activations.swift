@@ -58,9 +58,9 @@ final class Qwen2Activations {
     let rowCapacity: Int
     let scoredCapacity: Int
     let sequenceCapacity: Int
-    /// LoRA rank × number of adapted modules per layer the buffers were sized for.
-    let loraWidth: Int
+    /// LoRA rank and adapted modules per layer the buffers were sized for.
     let loraRank: Int
+    let loraTargets: Int
 
     let residual: FloatBuffer       // [L+1, N, C]
     let ln1: FloatBuffer            // [L, N, C]
@@ -79,7 +79,7 @@ final class Qwen2Activations {
     let cosTable: FloatBuffer       // [N, d/2]
     let sinTable: FloatBuffer       // [N, d/2]
     let scoredHidden: FloatBuffer   // [M, C] final-norm rows whose logits are formed
-    let logits: FloatBuffer         // [M, V]; overwritten by dlogits in the backward
+    let logits: FloatBuffer         // [M, V] logits, then softmax (forward), then dlogits (backward)
     let logitLSE: FloatBuffer       // [M]
     let logProb: FloatBuffer        // [M]
 
@@ -100,7 +100,8 @@ final class Qwen2Activations {
         scoredCapacity = scored
         sequenceCapacity = longestSequence
         self.loraRank = loraRank
-        loraWidth = loraRank * loraTargets
+        self.loraTargets = loraTargets
+        let loraWidth = loraRank * loraTargets
         let layers = config.numHiddenLayers
         let c = config.hiddenSize
         let qkvWidth = config.qkvWidth
@@ -140,7 +141,7 @@ final class Qwen2Activations {
 
     func fits(rows: Int, scored: Int, longestSequence: Int, loraRank: Int, loraTargets: Int) -> Bool {
         rows <= rowCapacity && scored <= scoredCapacity && longestSequence <= sequenceCapacity
-            && loraRank * loraTargets <= loraWidth && loraRank <= self.loraRank
+            && loraRank <= self.loraRank && loraTargets <= self.loraTargets
     }
 
     /// The views of layer `l` for a forward over `n` rows (per-layer blocks are n rows tall).

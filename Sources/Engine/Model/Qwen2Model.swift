@@ -6,8 +6,6 @@
 //
 // What this file holds: storage, initialisation, import/export as named tensors, LoRA attachment.
 
-import Foundation
-
 /// A Qwen2 causal language model (the exact Hugging Face architecture), trainable in full or
 /// through LoRA adapters, runnable for scoring (forward/backward) and generation (`Generator`).
 ///

@@ -45,21 +45,18 @@ func attentionForward(
             sgemm(.none, .transposed, m: blockRows, n: keys, k: headDim, alpha: scale,
                   a: qHead + i0 * qStride, lda: qStride, b: kHead, ldb: kStride,
                   c: scratch, ldc: keys)
-            for r in 0..<blockRows {
-                let row = scratch + r * keys
-                let visible = queryOffset + i0 + r + 1
-                var maximum = -Float.infinity
-                for j in 0..<visible where row[j] > maximum { maximum = row[j] }
-                var sum: Float = 0
-                for j in 0..<visible {
-                    let e = exp(row[j] - maximum)
-                    row[j] = e
-                    sum += e
+            // The sgemms use every BLAS thread; the softmax rows are split across threads here.
+            parallelRows(blockRows, costPerRow: 12 * keys) { range in
+                for r in range {
+                    let row = scratch + r * keys
+                    let visible = queryOffset + i0 + r + 1
+                    let maximum = vectorMax(row, visible)
+                    vectorExpInPlace(row, visible, shift: maximum)
+                    let sum = vectorSum(row, visible)
+                    vectorScale(row, visible, by: 1 / sum)
+                    if visible < keys { (row + visible).update(repeating: 0, count: keys - visible) }
+                    if let lse { lse[(i0 + r) * lseStride + h] = maximum + log(sum) }
                 }
-                let inverse = 1 / sum
-                for j in 0..<visible { row[j] *= inverse }
-                if visible < keys { (row + visible).update(repeating: 0, count: keys - visible) }
-                if let lse { lse[(i0 + r) * lseStride + h] = maximum + log(sum) }
             }
             // out_block[blockRows, d] = P · V
             sgemm(.none, .none, m: blockRows, n: headDim, k: keys,
@@ -114,24 +111,23 @@ func attentionBackward(
             sgemm(.none, .transposed, m: blockRows, n: keys, k: headDim,
                   a: doutHead + i0 * doutStride, lda: doutStride, b: vHead, ldb: vStride,
                   c: scratchDP, ldc: keys)
-            for r in 0..<blockRows {
-                let i = i0 + r
-                let p = scratchP + r * keys
-                let dp = scratchDP + r * keys
-                let visible = queryOffset + i + 1
-                let logSumExp = lse[i * lseStride + h]
-                var d: Float = 0
-                let dO = doutHead + i * doutStride
-                let o = outHead + i * outStride
-                for c in 0..<headDim { d += dO[c] * o[c] }
-                for j in 0..<visible {
-                    let probability = exp(p[j] - logSumExp)
-                    p[j] = probability
-                    dp[j] = probability * (dp[j] - d)
-                }
-                if visible < keys {
-                    (p + visible).update(repeating: 0, count: keys - visible)
-                    (dp + visible).update(repeating: 0, count: keys - visible)
+            parallelRows(blockRows, costPerRow: 14 * keys) { range in
+                for r in range {
+                    let i = i0 + r
+                    let p = scratchP + r * keys
+                    let dp = scratchDP + r * keys
+                    let visible = queryOffset + i + 1
+                    let logSumExp = lse[i * lseStride + h]
+                    var d: Float = 0
+                    let dO = doutHead + i * doutStride
+                    let o = outHead + i * outStride
+                    for c in 0..<headDim { d += dO[c] * o[c] }
+                    vectorExpInPlace(p, visible, shift: logSumExp)
+                    for j in 0..<visible { dp[j] = p[j] * (dp[j] - d) }
+                    if visible < keys {
+                        (p + visible).update(repeating: 0, count: keys - visible)
+                        (dp + visible).update(repeating: 0, count: keys - visible)
+                    }
                 }
             }
             // dQ_block[blockRows, d] = scale · dS · K

@@ -38,16 +38,18 @@ func ropeForward(
     rows: Int
 ) {
     let half = headDim / 2
-    for n in 0..<rows {
-        let c = cosTable + n * half
-        let s = sinTable + n * half
-        for h in 0..<heads {
-            let v = x + n * rowStride + h * headDim
-            for i in 0..<half {
-                let x1 = v[i]
-                let x2 = v[i + half]
-                v[i] = x1 * c[i] - x2 * s[i]
-                v[i + half] = x2 * c[i] + x1 * s[i]
+    parallelRows(rows, costPerRow: 3 * heads * headDim) { range in
+        for n in range {
+            let c = cosTable + n * half
+            let s = sinTable + n * half
+            for h in 0..<heads {
+                let v = x + n * rowStride + h * headDim
+                for i in 0..<half {
+                    let x1 = v[i]
+                    let x2 = v[i + half]
+                    v[i] = x1 * c[i] - x2 * s[i]
+                    v[i + half] = x2 * c[i] + x1 * s[i]
+                }
             }
         }
     }
@@ -62,16 +64,18 @@ func ropeBackward(
     rows: Int
 ) {
     let half = headDim / 2
-    for n in 0..<rows {
-        let c = cosTable + n * half
-        let s = sinTable + n * half
-        for h in 0..<heads {
-            let v = dx + n * rowStride + h * headDim
-            for i in 0..<half {
-                let dy1 = v[i]
-                let dy2 = v[i + half]
-                v[i] = dy1 * c[i] + dy2 * s[i]
-                v[i + half] = dy2 * c[i] - dy1 * s[i]
+    parallelRows(rows, costPerRow: 3 * heads * headDim) { range in
+        for n in range {
+            let c = cosTable + n * half
+            let s = sinTable + n * half
+            for h in 0..<heads {
+                let v = dx + n * rowStride + h * headDim
+                for i in 0..<half {
+                    let dy1 = v[i]
+                    let dy2 = v[i + half]
+                    v[i] = dy1 * c[i] + dy2 * s[i]
+                    v[i + half] = dy2 * c[i] - dy1 * s[i]
+                }
             }
         }
     }

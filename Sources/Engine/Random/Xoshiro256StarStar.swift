@@ -5,28 +5,28 @@
 
 import Foundation
 
-/// SplitMix64, used only to expand a 64-bit seed into xoshiro's 256-bit state (a state of all
-/// zeros would be a fixed point; SplitMix64 never produces four zero words from any seed).
-public struct SplitMix64: Sendable, Equatable {
-    public var state: UInt64
-
-    public init(seed: UInt64) { self.state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A seeded xoshiro256** generator with the helpers the engine needs: uniform floats and doubles,
 /// unbiased bounded integers, and standard normals by the Box–Muller transform.
 ///
 /// The value is the whole state: copying it forks an identical stream, and two generators made
 /// from the same seed produce the same numbers on every platform.
 public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Equatable {
+    /// SplitMix64, used only to expand a 64-bit seed into xoshiro's 256-bit state (a state of all
+    /// zeros would be a fixed point; SplitMix64 never produces four zero words from any seed).
+    public struct SplitMix64: Sendable, Equatable {
+        public var state: UInt64
+
+        public init(seed: UInt64) { self.state = seed }
+
+        public mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
     public var s0: UInt64
     public var s1: UInt64
     public var s2: UInt64

@@ -3,12 +3,12 @@
 // copy-on-write traps in hot loops); hot loops take its raw pointer.
 
 /// A zero-initialised, fixed-size, 64-byte-aligned float32 buffer that frees itself.
-public final class FloatBuffer: @unchecked Sendable {
+final class FloatBuffer: @unchecked Sendable {
     /// Start of the storage; valid for `count` floats for the lifetime of the buffer.
-    public let pointer: UnsafeMutablePointer<Float>
-    public let count: Int
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
 
-    public init(count: Int) {
+    init(count: Int) {
         precondition(count >= 0, "negative buffer size")
         self.count = count
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
@@ -17,7 +17,7 @@ public final class FloatBuffer: @unchecked Sendable {
     }
 
     /// A buffer holding a copy of `values`.
-    public convenience init(copying values: [Float]) {
+    convenience init(copying values: [Float]) {
         self.init(count: values.count)
         values.withUnsafeBufferPointer { source in
             if let base = source.baseAddress { pointer.update(from: base, count: values.count) }
@@ -25,7 +25,7 @@ public final class FloatBuffer: @unchecked Sendable {
     }
 
     /// A buffer holding a copy of another buffer's contents.
-    public func copy() -> FloatBuffer {
+    func copy() -> FloatBuffer {
         let result = FloatBuffer(count: count)
         result.pointer.update(from: pointer, count: count)
         return result
@@ -35,24 +35,24 @@ public final class FloatBuffer: @unchecked Sendable {
         UnsafeMutableRawPointer(pointer).deallocate()
     }
 
-    public var buffer: UnsafeMutableBufferPointer<Float> {
+    var buffer: UnsafeMutableBufferPointer<Float> {
         UnsafeMutableBufferPointer(start: pointer, count: count)
     }
 
-    public func zero() {
+    func zero() {
         pointer.update(repeating: 0, count: count)
     }
 
     /// The values in `range` as an array (for export; not for hot loops).
-    public func array(_ range: Range<Int>) -> [Float] {
+    func array(_ range: Range<Int>) -> [Float] {
         precondition(range.lowerBound >= 0 && range.upperBound <= count)
         return Array(UnsafeBufferPointer(start: pointer + range.lowerBound, count: range.count))
     }
 
-    public func array() -> [Float] { array(0..<count) }
+    func array() -> [Float] { array(0..<count) }
 
     /// Overwrites `values.count` floats starting at `offset`.
-    public func write(_ values: [Float], at offset: Int) {
+    func write(_ values: [Float], at offset: Int) {
         precondition(offset >= 0 && offset + values.count <= count)
         values.withUnsafeBufferPointer { source in
             if let base = source.baseAddress { (pointer + offset).update(from: base, count: values.count) }

@@ -1,6 +1,8 @@
 // The one matrix product of the engine: row-major cblas_sgemm. Every product in the model goes
 // through `sgemm`, with large batched shapes (all tokens of a batch as rows) so OpenBLAS gets work
-// worth its kernels.
+// worth its kernels. A product with a single output row (one token while decoding) is a
+// matrix-vector product; sgemm would pack the whole weight matrix on every call for it, so it goes
+// to cblas_sgemv, which streams the matrix once.
 
 import COpenBLAS
 
@@ -31,6 +33,19 @@ func sgemm(
         for i in 0..<m {
             let row = c + i * ldc
             for j in 0..<n { row[j] = beta == 0 ? 0 : row[j] * beta }
+        }
+        return
+    }
+    if m == 1 {
+        // c[1, n] = alpha · a[1, k] · op(B)[k, n] + beta · c: the row of a is contiguous (or, when
+        // A is stored transposed as [k, 1], strided by lda).
+        let incx = blasint(transA == .none ? 1 : lda)
+        if transB == .transposed {
+            // op(B) = Bᵀ with B stored [n, k]: c = B · a.
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, blasint(n), blasint(k), alpha, b, blasint(ldb), a, incx, beta, c, 1)
+        } else {
+            // B stored [k, n]: c = Bᵀ · a.
+            cblas_sgemv(CblasRowMajor, CblasTrans, blasint(k), blasint(n), alpha, b, blasint(ldb), a, incx, beta, c, 1)
         }
         return
     }

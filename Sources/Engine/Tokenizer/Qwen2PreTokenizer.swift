@@ -100,12 +100,12 @@ public enum Qwen2PreTokenizer {
         // 1. Contractions, case-insensitive.
         if here & apostrophe != 0, i + 1 < count {
             switch foldedASCII(values[i + 1]) {
-            case UInt32(ascii: "s"), UInt32(ascii: "t"), UInt32(ascii: "m"), UInt32(ascii: "d"):
+            case UInt32(UInt8(ascii: "s")), UInt32(UInt8(ascii: "t")), UInt32(UInt8(ascii: "m")), UInt32(UInt8(ascii: "d")):
                 return i + 2
-            case UInt32(ascii: "r"), UInt32(ascii: "v"):
-                if i + 2 < count, foldedASCII(values[i + 2]) == UInt32(ascii: "e") { return i + 3 }
-            case UInt32(ascii: "l"):
-                if i + 2 < count, foldedASCII(values[i + 2]) == UInt32(ascii: "l") { return i + 3 }
+            case UInt32(UInt8(ascii: "r")), UInt32(UInt8(ascii: "v")):
+                if i + 2 < count, foldedASCII(values[i + 2]) == UInt32(UInt8(ascii: "e")) { return i + 3 }
+            case UInt32(UInt8(ascii: "l")):
+                if i + 2 < count, foldedASCII(values[i + 2]) == UInt32(UInt8(ascii: "l")) { return i + 3 }
             default:
                 break
             }
@@ -158,7 +158,7 @@ public enum Qwen2PreTokenizer {
     @inline(__always)
     static func foldedASCII(_ value: UInt32) -> UInt32 {
         if value >= 0x41 && value <= 0x5A { return value + 0x20 }
-        if value == 0x17F { return UInt32(ascii: "s") }
+        if value == 0x17F { return UInt32(UInt8(ascii: "s")) }
         return value
     }
 

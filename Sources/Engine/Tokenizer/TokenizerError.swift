@@ -7,6 +7,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Sendable, Equatable 
     case duplicateID(id: Int, first: String, second: String)
     /// A token with a negative id.
     case negativeID(token: String, id: Int)
+    /// A token id at or above the supported bound.
+    case idOutOfRange(token: String, id: Int, limit: Int)
     /// A merge names a token that is not in the vocabulary.
     case unknownMergePart(rank: Int, merge: String, part: String)
     /// A merge's result is not in the vocabulary (Hugging Face `tokenizers` refuses this too).
@@ -33,6 +35,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Sendable, Equatable 
             return "tokens \"\(first)\" and \"\(second)\" both have id \(id)"
         case .negativeID(let token, let id):
             return "token \"\(token)\" has negative id \(id)"
+        case .idOutOfRange(let token, let id, let limit):
+            return "token \"\(token)\" has id \(id), beyond the supported limit of \(limit)"
         case .unknownMergePart(let rank, let merge, let part):
             return "merge \(rank) (\"\(merge)\") uses \"\(part)\", which is not in the vocabulary"
         case .missingMergeResult(let rank, let merge, let result):

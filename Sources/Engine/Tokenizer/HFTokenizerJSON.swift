@@ -1,0 +1,221 @@
+// The Hugging Face `tokenizers` serialisation (tokenizer.json) of a byte-level BPE tokenizer with
+// Qwen2's pipeline, written so `tokenizers.Tokenizer.from_file` and `transformers.AutoTokenizer`
+// load it and produce the same ids as `BPETokenizer.encode`, and read back from our own files or
+// from a real Qwen2 tokenizer.json.
+//
+// Layout written (keys sorted, two-space indent, as everything the engine exports):
+//   added_tokens   [{id, content, special, lstrip/rstrip/single_word/normalized: false}]
+//   normalizer     {"type": "NFC"} (or null for a tokenizer trained without normalisation)
+//   pre_tokenizer  Sequence[Split(Qwen2 regex, Isolated), ByteLevel(use_regex: false)]
+//   post_processor / decoder  ByteLevel
+//   model          BPE with vocab and merges
+// Merges are written as "left right" strings, the format every `tokenizers` version reads
+// (byte-level tokens never contain a space: U+0020 is spelled "Ġ"). Both that and the newer
+// [left, right] pairs are accepted when reading.
+
+import Foundation
+
+/// Reads and writes tokenizer.json.
+public enum HFTokenizerJSON {
+    // MARK: Writing
+
+    /// The tokenizer.json document for `tokenizer`.
+    public static func document(for tokenizer: BPETokenizer) -> JSONValue {
+        let byteLevel: JSONValue = .object([
+            "type": .string("ByteLevel"), "add_prefix_space": .bool(false),
+            "trim_offsets": .bool(false), "use_regex": .bool(false),
+        ])
+        let added: [JSONValue] = tokenizer.addedTokens.map { token in
+            .object([
+                "id": .int(token.id), "content": .string(token.content), "single_word": .bool(false),
+                "lstrip": .bool(false), "rstrip": .bool(false), "normalized": .bool(false),
+                "special": .bool(token.special),
+            ])
+        }
+        let model: JSONValue = .object([
+            "type": .string("BPE"),
+            "dropout": .null,
+            "unk_token": .null,
+            "continuing_subword_prefix": .string(""),
+            "end_of_word_suffix": .string(""),
+            "fuse_unk": .bool(false),
+            "byte_fallback": .bool(false),
+            "vocab": .object(tokenizer.vocabulary.mapValues { .int($0) }),
+            "merges": .array(tokenizer.merges.map { .string("\($0.left) \($0.right)") }),
+        ])
+        return .object([
+            "version": .string("1.0"),
+            "truncation": .null,
+            "padding": .null,
+            "added_tokens": .array(added),
+            "normalizer": tokenizer.normalization == .nfc ? .object(["type": .string("NFC")]) : .null,
+            "pre_tokenizer": .object([
+                "type": .string("Sequence"),
+                "pretokenizers": .array([
+                    .object([
+                        "type": .string("Split"),
+                        "pattern": .object(["Regex": .string(Qwen2PreTokenizer.pattern)]),
+                        "behavior": .string("Isolated"),
+                        "invert": .bool(false),
+                    ]),
+                    byteLevel,
+                ]),
+            ]),
+            "post_processor": byteLevel,
+            "decoder": byteLevel,
+            "model": model,
+        ])
+    }
+
+    /// The canonical bytes of tokenizer.json.
+    public static func encode(_ tokenizer: BPETokenizer) -> [UInt8] {
+        // The document holds no floating-point numbers, so serialisation cannot fail.
+        (try? document(for: tokenizer).serialized(.pretty)) ?? []
+    }
+
+    /// Writes tokenizer.json atomically.
+    public static func write(_ tokenizer: BPETokenizer, to url: URL) throws(TokenizerError) {
+        do throws(FileSystemError) { try AtomicFileWriter.write(path: url.path, bytes: encode(tokenizer)) } catch {
+            throw .io(file: url.path, detail: error.detail)
+        }
+    }
+
+    // MARK: Reading
+
+    /// Reads a tokenizer.json file.
+    public static func read(from url: URL) throws(TokenizerError) -> BPETokenizer {
+        let bytes: [UInt8]
+        do throws(FileSystemError) { bytes = try readFile(url) } catch { throw .io(file: url.path, detail: error.detail) }
+        return try decode(bytes, file: url.path)
+    }
+
+    /// Parses tokenizer.json text. Accepts what `document(for:)` writes and real Qwen2 files;
+    /// refuses, with the field named, anything that would tokenize differently from Qwen2's
+    /// pipeline (another model type, pre-tokenizer, normaliser, or BPE options).
+    public static func decode(_ bytes: [UInt8], file: String = "tokenizer.json") throws(TokenizerError) -> BPETokenizer {
+        let root: JSONValue
+        do throws(JSONParseError) { root = try JSONParser.parse(bytes) } catch { throw .invalidJSON(file: file, detail: error.description) }
+        guard case .object = root else { throw .invalidField(file: file, field: "$", detail: "expected an object") }
+
+        guard let model = root["model"], case .object = model else {
+            throw .invalidField(file: file, field: "model", detail: "missing or not an object")
+        }
+        if let type = model["type"], type.stringValue != "BPE" {
+            throw .unsupported(file: file, field: "model.type", detail: "\(describe(type)); only BPE")
+        }
+        try expect(model["dropout"], in: [.null], file: file, field: "model.dropout")
+        try expect(model["byte_fallback"], in: [.bool(false)], file: file, field: "model.byte_fallback")
+        try expect(model["ignore_merges"], in: [.bool(false)], file: file, field: "model.ignore_merges")
+        try expect(model["continuing_subword_prefix"], in: [.null, .string("")], file: file, field: "model.continuing_subword_prefix")
+        try expect(model["end_of_word_suffix"], in: [.null, .string("")], file: file, field: "model.end_of_word_suffix")
+
+        guard let vocabObject = model["vocab"]?.objectValue else {
+            throw .invalidField(file: file, field: "model.vocab", detail: "missing or not an object")
+        }
+        var vocabulary: [String: Int] = [:]
+        vocabulary.reserveCapacity(vocabObject.count)
+        for (token, value) in vocabObject {
+            guard case .int(let id) = value else {
+                throw .invalidField(file: file, field: "model.vocab[\"\(token)\"]", detail: "id is not an integer")
+            }
+            vocabulary[token] = id
+        }
+
+        guard let mergeValues = model["merges"]?.arrayValue else {
+            throw .invalidField(file: file, field: "model.merges", detail: "missing or not an array")
+        }
+        var merges: [BPEMerge] = []
+        merges.reserveCapacity(mergeValues.count)
+        for (rank, value) in mergeValues.enumerated() {
+            switch value {
+            case .string(let line):
+                let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+                guard parts.count == 2 else {
+                    throw .invalidField(file: file, field: "model.merges[\(rank)]", detail: "\"\(line)\" is not two tokens separated by one space")
+                }
+                merges.append(BPEMerge(String(parts[0]), String(parts[1])))
+            case .array(let pair):
+                guard pair.count == 2, let left = pair[0].stringValue, let right = pair[1].stringValue else {
+                    throw .invalidField(file: file, field: "model.merges[\(rank)]", detail: "expected a pair of strings")
+                }
+                merges.append(BPEMerge(left, right))
+            default:
+                throw .invalidField(file: file, field: "model.merges[\(rank)]", detail: "expected a string or a pair")
+            }
+        }
+
+        let normalization = try parseNormalizer(root["normalizer"], file: file)
+        try checkPreTokenizer(root["pre_tokenizer"], file: file)
+        if let decoder = root["decoder"], !decoder.isNull, decoder["type"]?.stringValue != "ByteLevel" {
+            throw .unsupported(file: file, field: "decoder.type", detail: "\(describe(decoder["type"] ?? .null)); only ByteLevel")
+        }
+        if let post = root["post_processor"], !post.isNull, post["type"]?.stringValue != "ByteLevel" {
+            // Template processors would add tokens (BOS/EOS) that `encode` does not produce.
+            throw .unsupported(file: file, field: "post_processor.type", detail: "\(describe(post["type"] ?? .null)); only ByteLevel or null")
+        }
+
+        var added: [AddedToken] = []
+        if let addedValue = root["added_tokens"], !addedValue.isNull {
+            guard let items = addedValue.arrayValue else {
+                throw .invalidField(file: file, field: "added_tokens", detail: "not an array")
+            }
+            for (index, item) in items.enumerated() {
+                let field = "added_tokens[\(index)]"
+                guard let id = item["id"]?.intValue, let content = item["content"]?.stringValue else {
+                    throw .invalidField(file: file, field: field, detail: "needs an integer \"id\" and a string \"content\"")
+                }
+                for flag in ["lstrip", "rstrip", "single_word"] where item[flag]?.boolValue == true {
+                    throw .unsupported(file: file, field: "\(field).\(flag)", detail: "true (added tokens are matched verbatim)")
+                }
+                added.append(AddedToken(id: id, content: content, special: item["special"]?.boolValue ?? false))
+            }
+        }
+        return try BPETokenizer(vocabulary: vocabulary, merges: merges, addedTokens: added, normalization: normalization)
+    }
+
+    private static func parseNormalizer(_ value: JSONValue?, file: String) throws(TokenizerError) -> TextNormalization {
+        guard let value, !value.isNull else { return .none }
+        switch value["type"]?.stringValue {
+        case "NFC": return .nfc
+        case "Sequence":
+            let inner = value["normalizers"]?.arrayValue ?? []
+            if inner.isEmpty { return .none }
+            if inner.count == 1, inner[0]["type"]?.stringValue == "NFC" { return .nfc }
+            throw .unsupported(file: file, field: "normalizer", detail: "a sequence other than [NFC]")
+        default:
+            throw .unsupported(file: file, field: "normalizer.type", detail: "\(describe(value["type"] ?? .null)); only NFC or none")
+        }
+    }
+
+    private static func checkPreTokenizer(_ value: JSONValue?, file: String) throws(TokenizerError) {
+        guard let value, value["type"]?.stringValue == "Sequence", let steps = value["pretokenizers"]?.arrayValue, steps.count == 2 else {
+            throw .unsupported(file: file, field: "pre_tokenizer", detail: "expected Qwen2's Sequence of Split and ByteLevel")
+        }
+        let split = steps[0]
+        guard split["type"]?.stringValue == "Split" else {
+            throw .unsupported(file: file, field: "pre_tokenizer.pretokenizers[0].type", detail: "expected Split")
+        }
+        guard split["pattern"]?["Regex"]?.stringValue == Qwen2PreTokenizer.pattern else {
+            throw .unsupported(file: file, field: "pre_tokenizer.pretokenizers[0].pattern", detail: "only Qwen2's regex \(Qwen2PreTokenizer.pattern)")
+        }
+        guard split["behavior"]?.stringValue == "Isolated", split["invert"]?.boolValue != true else {
+            throw .unsupported(file: file, field: "pre_tokenizer.pretokenizers[0].behavior", detail: "only Isolated, not inverted")
+        }
+        let byteLevel = steps[1]
+        guard byteLevel["type"]?.stringValue == "ByteLevel", byteLevel["add_prefix_space"]?.boolValue != true,
+              byteLevel["use_regex"]?.boolValue == false else {
+            throw .unsupported(file: file, field: "pre_tokenizer.pretokenizers[1]", detail: "expected ByteLevel without prefix space or regex")
+        }
+    }
+
+    private static func expect(_ value: JSONValue?, in allowed: [JSONValue], file: String, field: String) throws(TokenizerError) {
+        guard let value else { return }
+        if !allowed.contains(value) {
+            throw .unsupported(file: file, field: field, detail: describe(value))
+        }
+    }
+
+    static func describe(_ value: JSONValue) -> String {
+        (try? value.canonicalString(.compact)) ?? "?"
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import Engine
+
+@Suite struct TokenizerJSONTests {
+    static let tokenizer: BPETokenizer = {
+        try! BPETrainer.train(corpus: Array(TokenizerParityCases.trainingCorpus().prefix(400)), vocabularySize: 500)
+    }()
+
+    @Test func writesQwen2Structure() throws {
+        let document = try JSONParser.parse(HFTokenizerJSON.encode(Self.tokenizer))
+        #expect(document["model"]?["type"]?.stringValue == "BPE")
+        #expect(document["normalizer"]?["type"]?.stringValue == "NFC")
+        let split = document["pre_tokenizer"]?["pretokenizers"]?.arrayValue?.first
+        #expect(split?["pattern"]?["Regex"]?.stringValue == Qwen2PreTokenizer.pattern)
+        #expect(split?["behavior"]?.stringValue == "Isolated")
+        #expect(document["decoder"]?["type"]?.stringValue == "ByteLevel")
+        let added = try #require(document["added_tokens"]?.arrayValue)
+        #expect(added.map { $0["content"]?.stringValue } == BPETokenizer.qwenSpecialTokens)
+        #expect(added.allSatisfy { $0["special"]?.boolValue == true && $0["normalized"]?.boolValue == false })
+        let merges = try #require(document["model"]?["merges"]?.arrayValue)
+        #expect(merges.count == Self.tokenizer.merges.count)
+        #expect(merges.first?.stringValue == "\(Self.tokenizer.merges[0].left) \(Self.tokenizer.merges[0].right)")
+    }
+
+    @Test func roundTripsByteIdentically() throws {
+        let bytes = HFTokenizerJSON.encode(Self.tokenizer)
+        let read = try HFTokenizerJSON.decode(bytes)
+        #expect(HFTokenizerJSON.encode(read) == bytes)
+        for text in TokenizerParityCases.testStrings(count: 200) {
+            #expect(read.encode(text) == Self.tokenizer.encode(text))
+        }
+    }
+
+    /// A file laid out as Qwen2's own: merges as [left, right] pairs (tokenizers ≥ 0.20),
+    /// special tokens also listed in the model vocabulary, extra keys, no normalizer sequence.
+    @Test func readsQwen2StyleFilesWithPairMerges() throws {
+        guard case .object(var root) = HFTokenizerJSON.document(for: Self.tokenizer),
+              case .object(var model) = root["model"] else { Issue.record("not an object"); return }
+        model["merges"] = .array(Self.tokenizer.merges.map { .array([.string($0.left), .string($0.right)]) })
+        model["ignore_merges"] = .bool(false)
+        var vocab = try #require(model["vocab"]?.objectValue)
+        for token in Self.tokenizer.addedTokens { vocab[token.content] = .int(token.id) }
+        model["vocab"] = .object(vocab)
+        root["model"] = .object(model)
+        root["normalizer"] = .object(["type": .string("Sequence"), "normalizers": .array([.object(["type": .string("NFC")])])])
+        let read = try HFTokenizerJSON.decode(try JSONValue.object(root).serialized(.compact))
+        #expect(read.merges == Self.tokenizer.merges)
+        for text in TokenizerParityCases.testStrings(count: 200) {
+            #expect(read.encode(text) == Self.tokenizer.encode(text))
+        }
+    }
+
+    @Test func refusesPipelinesThatTokenizeDifferently() throws {
+        func modified(_ change: (inout [String: JSONValue]) -> Void) throws -> [UInt8] {
+            guard case .object(var root) = HFTokenizerJSON.document(for: Self.tokenizer) else { return [] }
+            change(&root)
+            return try JSONValue.object(root).serialized(.compact)
+        }
+        let gpt2 = try modified { $0["pre_tokenizer"] = .object(["type": .string("ByteLevel"), "add_prefix_space": .bool(false), "use_regex": .bool(true)]) }
+        #expect(throws: TokenizerError.unsupported(file: "tokenizer.json", field: "pre_tokenizer", detail: "expected Qwen2's Sequence of Split and ByteLevel")) {
+            try HFTokenizerJSON.decode(gpt2)
+        }
+        let nfkc = try modified { $0["normalizer"] = .object(["type": .string("NFKC")]) }
+        #expect(throws: TokenizerError.unsupported(file: "tokenizer.json", field: "normalizer.type", detail: "\"NFKC\"; only NFC or none")) {
+            try HFTokenizerJSON.decode(nfkc)
+        }
+        let wordPiece = try modified { root in
+            if case .object(var model) = root["model"] { model["type"] = .string("WordPiece"); root["model"] = .object(model) }
+        }
+        #expect(throws: TokenizerError.unsupported(file: "tokenizer.json", field: "model.type", detail: "\"WordPiece\"; only BPE")) {
+            try HFTokenizerJSON.decode(wordPiece)
+        }
+        let badMerge = try modified { root in
+            if case .object(var model) = root["model"] { model["merges"] = .array([.string("a b c")]); root["model"] = .object(model) }
+        }
+        #expect(throws: TokenizerError.invalidField(file: "tokenizer.json", field: "model.merges[0]", detail: "\"a b c\" is not two tokens separated by one space")) {
+            try HFTokenizerJSON.decode(badMerge)
+        }
+        #expect(throws: TokenizerError.self) { try HFTokenizerJSON.decode(Array("{\"model\": ".utf8)) }
+    }
+
+    @Test func noNormalizerMeansNoNormalisation() throws {
+        let raw = try BPETrainer.train(corpus: ["e\u{301} e\u{301}"], vocabularySize: 300, normalization: .none)
+        let read = try HFTokenizerJSON.decode(HFTokenizerJSON.encode(raw))
+        #expect(read.normalization == .none)
+        #expect(read.encode("e\u{301}") != read.encode("\u{E9}"))
+    }
+
+    @Test func tokenizerConfigCarriesRolesAndTemplate() throws {
+        let document = HFTokenizerConfig.document(for: Self.tokenizer)
+        #expect(document["tokenizer_class"]?.stringValue == "Qwen2Tokenizer")
+        #expect(document["eos_token"]?.stringValue == "<|im_end|>")
+        #expect(document["pad_token"]?.stringValue == "<|endoftext|>")
+        #expect(document["chat_template"]?.stringValue == ChatTemplate.qwen2)
+        #expect(document["added_tokens_decoder"]?["497"]?["content"]?.stringValue == "<|endoftext|>")
+        let settings = try HFTokenizerConfig.settings(from: try document.serialized())
+        #expect(settings == HFTokenizerConfig.Settings(chatTemplate: ChatTemplate.qwen2, modelMaxLength: 32768,
+                                                       eosToken: "<|im_end|>", padToken: "<|endoftext|>"))
+    }
+}
