@@ -6,6 +6,7 @@ import Foundation
 @main
 enum Main {
     static func main() async {
+        BLASDefault.pinIfUnset()
         do {
             var command = try IopoExp.parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
