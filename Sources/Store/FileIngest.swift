@@ -89,9 +89,10 @@ extension ObjectStore {
         // The mapping outlives the workers: concurrentPerform returns only when all have finished.
         nonisolated(unsafe) let bytes = bytes
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let compressor = ZstdCompressor()
             while !box.failed, let (index, range) = cursor.next(bytes) {
                 do {
-                    let (result, staged) = try stage(UnsafeRawBufferPointer(rebasing: bytes[range]), kind: .blob)
+                    let (result, staged) = try stage(UnsafeRawBufferPointer(rebasing: bytes[range]), kind: .blob, compressor: compressor)
                     box.set(index, result, staged)
                 } catch { box.fail(error) }
             }

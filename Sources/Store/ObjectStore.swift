@@ -151,13 +151,13 @@ public final class ObjectStore: Sendable {
 
     /// Like `put`, but leaves the object staged (written, not yet synced or visible) for a batch
     /// commit; nil when the object is already present.
-    func stage(_ bytes: UnsafeRawBufferPointer, kind: ObjectKind) throws -> (PutResult, AtomicFile.StagedFile?) {
+    func stage(_ bytes: UnsafeRawBufferPointer, kind: ObjectKind, compressor: ZstdCompressor) throws -> (PutResult, AtomicFile.StagedFile?) {
         let id = ObjectID.of(bytes)
         let destination = path(of: id)
         if FileManager.default.fileExists(atPath: destination.path) {
             return (PutResult(id: id, wasNew: false, storedBytes: 0, rawBytes: bytes.count), nil)
         }
-        let encoded = encode(bytes)
+        let encoded = encode(bytes, compressor: compressor)
         var tag = (kind.rawValue << 4) | encoded.encoding.rawValue
         let staged: AtomicFile.StagedFile
         if let compressed = encoded.payload {
@@ -172,16 +172,16 @@ public final class ObjectStore: Sendable {
 
     /// Chooses the encoding: a cheap zstd probe on a sample decides whether compressing the
     /// whole object can pay; incompressible data (weights, random bytes) is stored raw.
-    private func encode(_ bytes: UnsafeRawBufferPointer) -> (encoding: ObjectEncoding, payload: [UInt8]?) {
+    private func encode(_ bytes: UnsafeRawBufferPointer, compressor: ZstdCompressor = ZstdCompressor()) -> (encoding: ObjectEncoding, payload: [UInt8]?) {
         if bytes.count < 64 { return (.raw, nil) }
         let sampleSize = min(bytes.count, 64 << 10)
         if bytes.count > sampleSize {
             let sample = UnsafeRawBufferPointer(rebasing: bytes[0..<sampleSize])
-            if let size = Zstd.compressedSize(sample, level: 1), Double(size) > 0.92 * Double(sampleSize) {
+            if let size = compressor.compress(sample, level: 1)?.count, Double(size) > 0.92 * Double(sampleSize) {
                 return (.raw, nil)
             }
         }
-        guard let compressed = Zstd.compress(bytes, level: Int32(config.zstdLevel)),
+        guard let compressed = compressor.compress(bytes, level: Int32(config.zstdLevel)),
               compressed.count < bytes.count - bytes.count / 32 else { return (.raw, nil) }
         return (.zstd, compressed)
     }

@@ -1,25 +1,29 @@
 import CZstd
 
-/// One-shot zstd compression of whole frames. Frames record their content size, so
-/// decompression allocates exactly once.
-enum Zstd {
-    /// Compresses `input` at `level`; nil when zstd reports an error.
-    static func compress(_ input: UnsafeRawBufferPointer, level: Int32) -> [UInt8]? {
+/// A reusable compression context: allocating zstd's tables costs about as much as compressing
+/// a small chunk, so each worker thread keeps one for all the chunks it compresses.
+final class ZstdCompressor {
+    private let context: OpaquePointer
+
+    init() { context = ZSTD_createCCtx() }
+    deinit { ZSTD_freeCCtx(context) }
+
+    /// Compresses `input` at `level` into one frame; nil when zstd reports an error.
+    func compress(_ input: UnsafeRawBufferPointer, level: Int32) -> [UInt8]? {
         let bound = ZSTD_compressBound(input.count)
         var output = [UInt8](repeating: 0, count: bound)
         let written = output.withUnsafeMutableBytes { out in
-            ZSTD_compress(out.baseAddress, bound, input.baseAddress, input.count, level)
+            ZSTD_compressCCtx(context, out.baseAddress, bound, input.baseAddress, input.count, level)
         }
         if ZSTD_isError(written) != 0 { return nil }
         output.removeSubrange(written...)
         return output
     }
+}
 
-    /// Size of the compressed form of `input`, without keeping it (a cheap probe at level 1).
-    static func compressedSize(_ input: UnsafeRawBufferPointer, level: Int32) -> Int? {
-        compress(input, level: level)?.count
-    }
-
+/// One-shot zstd compression of whole frames. Frames record their content size, so
+/// decompression allocates exactly once.
+enum Zstd {
     enum DecompressError: Error { case unknownSize, tooLarge(UInt64), failed(String) }
 
     static func decompress(_ input: UnsafeRawBufferPointer, limit: Int = 1 << 34) throws -> [UInt8] {
