@@ -12,10 +12,9 @@ enum BLASDefault {
     static func pinIfUnset() {
         let environment = ProcessInfo.processInfo.environment
         guard environment["OPENBLAS_CORETYPE"] == nil, environment[BLASPinning.marker] == nil, cpuHasAVX2() else { return }
-        let threads = Int(environment["OPENBLAS_NUM_THREADS"] ?? "") ?? ProcessInfo.processInfo.activeProcessorCount
-        // Returns only when the pin is already in force or cannot be applied; either way the
-        // command runs, and the environment it ran in is recorded.
-        try? BLASPinning.ensure(blas: family, threads: threads)
+        // The re-executed process has OPENBLAS_CORETYPE set, so it does not come back here. If
+        // exec fails the command runs unpinned, and the environment it ran in is recorded.
+        _ = BLASPinning.reexecute(setting: ["OPENBLAS_CORETYPE": family])
     }
 
     private static func cpuHasAVX2() -> Bool {

@@ -35,5 +35,6 @@ struct IopoExp: AsyncParsableCommand {
         version: version,
         subcommands: [InitCommand.self, StoreCommand.self, RecordCommand.self, RunsCommand.self, ShowCommand.self,
                       RunCommand.self, ReplayCommand.self, DiffCommand.self, TableCommand.self, LogCommand.self, LineageCommand.self,
-                      ValidateCommand.self, DataCommand.self])
+                      ValidateCommand.self, DataCommand.self, ModelCommand.self, GenerateCommand.self, TrainCommand.self,
+                      ServeCommand.self, EvalCommand.self, DemoModelCommand.self])
 }

@@ -2,10 +2,22 @@
 """Model parity: the engine's Qwen2 (and LoRA adapters) against Hugging Face transformers + PEFT.
 
 Usage:
-  model_parity.py check MODEL_DIR REFERENCE.json [--adapter ADAPTER_DIR]
+  model_parity.py check MODEL_DIR REFERENCE.json [--adapter ADAPTER_DIR] [--fields F,...]
       Load MODEL_DIR with Qwen2ForCausalLM in float32 (and ADAPTER_DIR with
       PeftModel.from_pretrained, or the reference's "adapter_dir"), recompute every quantity the
-      reference file contains and compare. Exit 0 when all are within tolerance, 1 otherwise.
+      reference file contains (or only --fields, among logits, loss, logprobs, gradients,
+      generate) and compare. Exit 0 when all are within tolerance, 1 otherwise.
+
+  model_parity.py run-plan PLAN.json
+      Several checks in one process (torch loads once). PLAN.json is a list of
+      {"label", "model_dir", "reference", "adapter"?, "fields"?}. Prints each check and a summary
+      line; exit 1 when any comparison is out of tolerance.
+
+  model_parity.py make-request MODEL_DIR OUT.json [--seed N]
+      A request for `iopo-exp model parity-dump`: a few chat conversations and plain texts encoded
+      with the directory's tokenizer (AutoTokenizer), random ids (special tokens included), of
+      different lengths, with loss and response masks, and a greedy generation from a chat
+      prompt that stops at <|im_end|> / <|endoftext|>.
 
   model_parity.py make-reference OUT_DIR [--seed N] [--tokenizer DIR] [--tied]
       Build a small randomly initialised Qwen2ForCausalLM and a LoRA adapter with non-zero B,
@@ -32,9 +44,12 @@ Reference file (JSON), every field but input_ids optional:
                                     embeddings the shared matrix's gradient (both uses) is
                                     under model.embed_tokens.weight
   generate       {"prompt_ids": [int], "max_new_tokens": int, "ids": [int],
-                  "eos_token_id": int|[int]|null}   greedy continuation (ids = new tokens only)
+                  "eos_token_id": int|[int]|null, "text": str}
+                                    greedy continuation (ids = new tokens only, without the
+                                    stop token that ended it); "text", when present, must equal
+                                    the tokenizer's decoding of transformers' ids
   adapter_dir    str                adapter to load when --adapter is not given
-  tolerances     {"logits": 1e-4, "loss": 1e-5, "logprobs": 1e-5, "gradients": 1e-3}
+  tolerances     {"logits": 1e-4, "loss": 1e-5, "logprobs": 1e-5, "gradients": 1e-4}
 
 Errors are relative: max|ours - theirs| / max(max|theirs|, 1e-12) per compared tensor (for
 scalars, |ours - theirs| / max(|theirs|, 1e-12)), which stays meaningful where individual
@@ -46,7 +61,7 @@ import json
 import os
 import sys
 
-DEFAULT_TOLERANCES = {"logits": 1e-4, "loss": 1e-5, "logprobs": 1e-5, "gradients": 1e-3}
+DEFAULT_TOLERANCES = {"logits": 1e-4, "loss": 1e-5, "logprobs": 1e-5, "gradients": 1e-4}
 
 
 def relative_error(ours, theirs):
@@ -131,26 +146,41 @@ def compute(model, reference, with_adapter):
             output = model.generate(input_ids=prompt, attention_mask=torch.ones_like(prompt),
                                     max_new_tokens=spec["max_new_tokens"], do_sample=False,
                                     eos_token_id=spec.get("eos_token_id"), pad_token_id=0)
-        results["generate"] = output[0, prompt.shape[1]:].tolist()
+        ids = output[0, prompt.shape[1]:].tolist()
+        eos = spec.get("eos_token_id")
+        stops = set(eos if isinstance(eos, list) else [] if eos is None else [eos])
+        if ids and ids[-1] in stops:
+            ids = ids[:-1]  # the engine does not return the stop token
+        results["generate"] = ids
     return results
 
 
-def check(args):
-    with open(args.reference, encoding="utf-8") as handle:
+FIELDS = ("logits", "loss", "logprobs", "gradients", "generate")
+
+
+def check_one(model_dir, reference_path, adapter=None, fields=None, label=None):
+    """Compares one reference file with transformers; returns (lines, failures, comparisons)."""
+    with open(reference_path, encoding="utf-8") as handle:
         reference = json.load(handle)
-    adapter_dir = args.adapter or reference.get("adapter_dir")
+    fields = set(fields or FIELDS)
+    for field in FIELDS:
+        if field not in fields:
+            reference.pop(field, None)
+    adapter_dir = adapter or reference.get("adapter_dir")
     tolerances = dict(DEFAULT_TOLERANCES, **reference.get("tolerances", {}))
-    model = load_model(args.model_dir, adapter_dir)
+    model = load_model(model_dir, adapter_dir)
     results = compute(model, reference, with_adapter=bool(adapter_dir))
 
-    failures, lines = [], []
+    failures, lines, worst = [], [], {}
 
-    def compare(label, kind, ours, theirs):
+    def compare(name, kind, ours, theirs, report=True):
         error = relative_error(ours, theirs)
         ok = error <= tolerances[kind]
-        lines.append(f"  {'ok  ' if ok else 'FAIL'} {label}: relative error {error:.3e} (limit {tolerances[kind]:.0e})")
+        worst[kind] = max(worst.get(kind, 0.0), error)
+        if report or not ok:
+            lines.append(f"  {'ok  ' if ok else 'FAIL'} {name}: relative error {error:.3e} (limit {tolerances[kind]:.0e})")
         if not ok:
-            failures.append(label)
+            failures.append(name)
 
     import torch
     if "logits" in reference:
@@ -164,26 +194,121 @@ def check(args):
         else:
             compare("logprobs", "logprobs", reference["logprobs"], results["logprobs"])
     if "gradients" in reference:
-        for name in sorted(reference["gradients"]):
+        names = sorted(reference["gradients"])
+        missing = sorted(set(results["gradients"]) - set(names))
+        if missing:
+            lines.append(f"  FAIL gradients: the reference lacks {len(missing)} parameter(s), e.g. {missing[:3]}")
+            failures.append("gradients (missing)")
+        failed_before = len(failures)
+        for name in names:
             theirs = results["gradients"].get(name)
             if theirs is None:
                 lines.append(f"  FAIL gradient {name}: no such parameter")
                 failures.append(name)
                 continue
-            compare(f"gradient {name}", "gradients", torch.tensor(reference["gradients"][name]).reshape(theirs.shape), theirs)
+            compare(f"gradient {name}", "gradients", torch.tensor(reference["gradients"][name]).reshape(theirs.shape), theirs,
+                    report=False)
+        if names:
+            lines.append(f"  {'ok  ' if len(failures) == failed_before else 'FAIL'} gradients of {len(names)} tensors: "
+                         f"worst relative error {worst.get('gradients', 0.0):.3e} (limit {tolerances['gradients']:.0e})")
     if "generate" in reference:
         ours, theirs = reference["generate"]["ids"], results["generate"]
         ok = ours == theirs
-        lines.append(f"  {'ok  ' if ok else 'FAIL'} greedy generation: {len(theirs)} tokens {'identical' if ok else f'differ: ours {ours} vs transformers {theirs}'}")
+        detail = "identical" if ok else f"differ: ours {ours} vs transformers {theirs}"
+        if ok and "text" in reference["generate"]:
+            from transformers import AutoTokenizer
+            text = AutoTokenizer.from_pretrained(model_dir).decode(theirs, skip_special_tokens=False)
+            ok = text == reference["generate"]["text"]
+            detail = f"identical ids and text {text[:40]!r}" if ok else f"ids identical but text differs: ours {reference['generate']['text']!r} vs {text!r}"
+        lines.append(f"  {'ok  ' if ok else 'FAIL'} greedy generation: {len(theirs)} tokens {detail}")
         if not ok:
             failures.append("generate")
+    title = label or (f"model {model_dir}" + (f" + adapter {adapter_dir}" if adapter_dir else ""))
+    comparisons = sum(1 for line in lines if line.lstrip().startswith(("ok", "FAIL")))
+    return [title] + lines, failures, comparisons, worst
 
-    print(f"model {args.model_dir}" + (f" + adapter {adapter_dir}" if adapter_dir else ""))
+
+def check(args):
+    fields = args.fields.split(",") if args.fields else None
+    lines, failures, comparisons, _ = check_one(args.model_dir, args.reference, args.adapter, fields)
     print("\n".join(lines))
     if failures:
-        print(f"FAIL: {len(failures)} of {len(lines)} comparisons out of tolerance")
+        print(f"FAIL: {len(failures)} comparisons out of tolerance")
         return 1
-    print(f"OK: {len(lines)} comparisons within tolerance")
+    print(f"OK: {comparisons} comparisons within tolerance")
+    return 0
+
+
+def run_plan(args):
+    with open(args.plan, encoding="utf-8") as handle:
+        plan = json.load(handle)
+    import peft
+    import torch
+    import transformers
+    print(f"torch {torch.__version__}, transformers {transformers.__version__}, peft {peft.__version__}")
+    failed, total, worst = [], 0, {}
+    for entry in plan:
+        lines, failures, comparisons, errors = check_one(entry["model_dir"], entry["reference"], entry.get("adapter"),
+                                                         entry.get("fields"), entry.get("label"))
+        print("\n".join(lines), flush=True)
+        total += comparisons
+        for kind, error in errors.items():
+            worst[kind] = max(worst.get(kind, 0.0), error)
+        if failures:
+            failed.append(f"{entry.get('label', entry['model_dir'])}: {', '.join(failures[:5])}")
+    summary = ", ".join(f"{kind} {worst[kind]:.1e}" for kind in FIELDS if kind in worst)
+    if failed:
+        print(f"model parity FAIL: {len(failed)} of {len(plan)} checks out of tolerance (worst relative errors: {summary})")
+        for item in failed:
+            print(f"  {item}")
+        return 1
+    print(f"model parity OK: {len(plan)} checks, {total} comparisons within tolerance (worst relative errors: {summary})")
+    return 0
+
+
+def make_request(args):
+    import random
+    from transformers import AutoTokenizer
+    tokenizer = AutoTokenizer.from_pretrained(args.model_dir)
+    vocab = len(tokenizer)
+    rng = random.Random(args.seed)
+    conversations = [
+        [{"role": "user", "content": "Write a haiku about reproducible experiments.\n1. Use exactly three lines."}],
+        [{"role": "system", "content": "You answer in JSON."},
+         {"role": "user", "content": "列出三种水果，并用表格输出。"},
+         {"role": "assistant", "content": "| 水果 |\n|---|\n| 苹果 |\n| 香蕉 |\n| 橙子 |"}],
+    ]
+    texts = ["The quick brown fox jumps over the lazy dog 1234567890 times.",
+             "def f(x):\n    return x ** 2  # ümlaut and emoji 🙂"]
+    sequences, loss_masks, response_masks = [], [], []
+    for messages in conversations:
+        prompt = tokenizer.apply_chat_template(messages[:1], tokenize=False, add_generation_prompt=True)
+        full = tokenizer.apply_chat_template(messages, tokenize=False)
+        ids = tokenizer.encode(full, add_special_tokens=False)
+        prompt_length = min(len(tokenizer.encode(prompt, add_special_tokens=False)), len(ids) - 1)
+        sequences.append(ids)
+        loss_masks.append([0] * prompt_length + [1] * (len(ids) - prompt_length))
+        response_masks.append([0] * prompt_length + [1] * (len(ids) - prompt_length))
+    for text in texts:
+        ids = tokenizer.encode(text, add_special_tokens=False)
+        sequences.append(ids)
+        loss_masks.append([0] + [1] * (len(ids) - 1))
+        response_masks.append([0] * (len(ids) // 2) + [1] * (len(ids) - len(ids) // 2))
+    for length in (5, 17):  # random ids, special tokens included
+        ids = [rng.randrange(vocab) for _ in range(length)]
+        sequences.append(ids)
+        loss_masks.append([0, 0] + [rng.randrange(2) for _ in range(length - 2)])
+        response_masks.append([0] + [1] * (length - 1))
+    eos = [tokenizer.convert_tokens_to_ids(token) for token in ("<|im_end|>", "<|endoftext|>")]
+    prompt_ids = tokenizer.apply_chat_template(conversations[0], tokenize=True, add_generation_prompt=True)
+    if isinstance(prompt_ids, dict) or hasattr(prompt_ids, "input_ids"):
+        prompt_ids = prompt_ids["input_ids"]
+    request = {"input_ids": sequences, "loss_mask": loss_masks, "response_mask": response_masks,
+               "generate": {"prompt_ids": list(prompt_ids), "max_new_tokens": args.max_new_tokens, "eos_token_id": eos}}
+    with open(args.out, "w", encoding="utf-8") as handle:
+        json.dump(request, handle)
+    print(f"wrote {args.out}: {len(sequences)} sequences of {[len(ids) for ids in sequences]} tokens, "
+          f"generation from a {len(prompt_ids)}-token chat prompt")
     return 0
 
 
@@ -263,16 +388,27 @@ def main():
     check_parser.add_argument("model_dir")
     check_parser.add_argument("reference")
     check_parser.add_argument("--adapter")
+    check_parser.add_argument("--fields", help="comma-separated subset of " + ",".join(FIELDS))
+    plan_parser = commands.add_parser("run-plan")
+    plan_parser.add_argument("plan")
+    request_parser = commands.add_parser("make-request")
+    request_parser.add_argument("model_dir")
+    request_parser.add_argument("out")
+    request_parser.add_argument("--seed", type=int, default=0)
+    request_parser.add_argument("--max-new-tokens", type=int, default=24)
     make_parser = commands.add_parser("make-reference")
     make_parser.add_argument("out_dir")
     make_parser.add_argument("--seed", type=int, default=0)
     make_parser.add_argument("--tokenizer")
     make_parser.add_argument("--tied", action="store_true")
     args = parser.parse_args()
+    import warnings
+    warnings.filterwarnings("ignore", category=FutureWarning)
     import torch
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
-    return check(args) if args.command == "check" else make_reference(args)
+    return {"check": check, "run-plan": run_plan, "make-request": make_request,
+            "make-reference": make_reference}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Creates the Python environment the parity scripts run in: a git-ignored venv at
 # scripts/.venv-parity with CPU PyTorch and the Hugging Face libraries whose behaviour our
-# exports must match. Safe to re-run: packages already installed are not reinstalled.
+# exports must match. Safe to re-run: packages already installed are not reinstalled (one Python
+# start checks them all, so a ready environment costs a few seconds).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,22 +16,39 @@ fi
 
 pip() { "$venv/bin/python" -m pip --disable-pip-version-check "$@"; }
 
-# CPU-only torch comes from the local wheel directory; the others from the configured index.
-need=()
-"$venv/bin/python" -c 'import torch' 2>/dev/null || need+=("torch==2.13.0+cpu")
-for module in transformers tokenizers safetensors peft; do
-    "$venv/bin/python" -c "import $module" 2>/dev/null || need+=("$module")
-done
-
-if [ ${#need[@]} -gt 0 ]; then
-    echo "installing: ${need[*]}"
-    pip install --quiet --find-links /opt/wheels "${need[@]}"
-else
-    echo "parity environment ready ($venv)"
-fi
-"$venv/bin/python" - <<'PY'
-import torch, transformers, tokenizers, safetensors, peft
-print("torch", torch.__version__, "| transformers", transformers.__version__,
-      "| tokenizers", tokenizers.__version__, "| safetensors", safetensors.__version__,
-      "| peft", peft.__version__)
+# Prints the requirements that are not importable (torch must be the pinned CPU build).
+missing() {
+    "$venv/bin/python" - <<'PY'
+import importlib
+need = []
+try:
+    import torch
+    if torch.__version__ != "2.13.0+cpu":
+        need.append("torch==2.13.0+cpu")
+except Exception:
+    need.append("torch==2.13.0+cpu")
+for module in ("transformers", "tokenizers", "safetensors", "peft"):
+    try:
+        importlib.import_module(module)
+    except Exception:
+        need.append(module)
+print(" ".join(need))
 PY
+}
+
+need=$(missing)
+if [ -n "$need" ]; then
+    echo "installing: $need"
+    # CPU-only torch comes from the local wheel directory when the machine has one (CI does),
+    # else from PyTorch's CPU index; the others from the configured index.
+    sources=(--find-links /opt/wheels)
+    [ -d /opt/wheels ] || sources=(--extra-index-url https://download.pytorch.org/whl/cpu)
+    # shellcheck disable=SC2086
+    pip install --quiet "${sources[@]}" $need
+    need=$(missing)
+    if [ -n "$need" ]; then
+        echo "setup: still missing after install: $need" >&2
+        exit 1
+    fi
+fi
+echo "parity environment ready ($venv)"

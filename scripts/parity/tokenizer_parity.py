@@ -5,7 +5,7 @@ Usage: tokenizer_parity.py DIR CASES.jsonl
 
 DIR is a Hugging Face tokenizer directory exported by the engine (tokenizer.json,
 tokenizer_config.json); CASES.jsonl holds the engine's own results (written by
-`TokenizerParityCases.write(to:)`, i.e. `iopo-exp tokenizer parity-cases --out DIR` or the
+`TokenizerParityCases.write(to:)`, i.e. `iopo-exp model tokenizer-cases --out DIR` or the
 EngineTests test run with IOPO_PARITY_OUT=DIR). Every case is checked with both the `tokenizers`
 library (tokenizer.json loaded verbatim) and `transformers.AutoTokenizer` (the class named in
 tokenizer_config.json):

@@ -20,6 +20,9 @@ struct ScoredPair: Sendable, Equatable {
     var prompt: [Int32]
     var response: [Int32]
     var tokens: [Int32] { prompt + response }
+    /// Tokens whose log-probability is scored: the response (the first token of a sequence has
+    /// no context, so with an empty prompt the response's first token is not scored).
+    var targetCount: Int { max(prompt.count + response.count - max(prompt.count, 1), 0) }
 }
 
 /// What one objective trains on: the sequences of one unit, in the objective's order.
@@ -67,13 +70,20 @@ enum TrainingUnits {
         var truncated = 0, dropped = 0
         for var unit in units {
             var keep = true
+            var cut = 0
             for i in unit.sequences.indices where unit.sequences[i].prompt.count + unit.sequences[i].response.count > cutoffLength {
+                // A prompt that leaves no room for one response token cannot be trained on.
                 let room = cutoffLength - unit.sequences[i].prompt.count
                 if truncation == .drop || room < 1 { keep = false; break }
                 unit.sequences[i].response = Array(unit.sequences[i].response.prefix(room))
-                truncated += 1
+                cut += 1
             }
-            if keep { kept.append(unit) } else { dropped += 1 }
+            if keep {
+                kept.append(unit)
+                truncated += cut
+            } else {
+                dropped += 1
+            }
         }
         if kept.isEmpty {
             throw .emptyDataset(reason: "all \(units.count) units exceed cutoff_length \(cutoffLength) and were dropped")

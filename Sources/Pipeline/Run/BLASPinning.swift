@@ -24,15 +24,20 @@ public enum BLASPinning {
             if !coreMatches { throw PipelineError.blasNotHonoured(requested: blas ?? "", reported: current.core) }
             throw PipelineError.invalidRequest("[engine] threads = \(threads) but OpenBLAS runs \(current.threads) threads even with OPENBLAS_NUM_THREADS set")
         }
-        if let blas { setenv("OPENBLAS_CORETYPE", blas, 1) }
-        setenv("OPENBLAS_NUM_THREADS", String(threads), 1)
-        setenv(marker, "1", 1)
+        var variables = ["OPENBLAS_NUM_THREADS": String(threads), marker: "1"]
+        if let blas { variables["OPENBLAS_CORETYPE"] = blas }
+        let reason = reexecute(setting: variables)
+        throw PipelineError.invalidRequest("cannot re-execute to pin OpenBLAS (\(reason)); set OPENBLAS_CORETYPE=\(blas ?? "") OPENBLAS_NUM_THREADS=\(threads) yourself")
+    }
+
+    /// Replaces the process with a fresh copy of itself (same arguments) with `variables` set;
+    /// returns only on failure, with the reason.
+    public static func reexecute(setting variables: [String: String]) -> String {
+        for (name, value) in variables { setenv(name, value, 1) }
         fflush(nil) // every C stream; Swift's print buffers through stdout
-        let arguments = CommandLine.arguments
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+        var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) }
         argv.append(nil)
         execv("/proc/self/exe", argv)
-        let reason = String(cString: strerror(errno))
-        throw PipelineError.invalidRequest("cannot re-execute to pin OpenBLAS (\(reason)); set OPENBLAS_CORETYPE=\(blas ?? "") OPENBLAS_NUM_THREADS=\(threads) yourself")
+        return String(cString: strerror(errno))
     }
 }

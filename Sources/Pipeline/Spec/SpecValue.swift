@@ -127,7 +127,8 @@ public enum SpecValue: Sendable, Hashable {
     }
 
     /// Parses JSON (as written by steps, e.g. `metrics.json`) into a value. JSON numbers that
-    /// are exact integers become integers; `null` is refused.
+    /// are exact integers become integers; an object member that is `null` (a metric that could
+    /// not be computed, such as a rate over no instructions) is left out; any other `null` is refused.
     public static func parseJSON(_ data: Data) throws -> SpecValue {
         try JSONDecoder().decode(SpecValue.self, from: data)
     }
@@ -143,7 +144,9 @@ extension SpecValue: Decodable {
         }
         if let keyed = try? decoder.container(keyedBy: AnyKey.self) {
             var table: [String: SpecValue] = [:]
-            for key in keyed.allKeys { table[key.stringValue] = try keyed.decode(SpecValue.self, forKey: key) }
+            for key in keyed.allKeys where !((try? keyed.decodeNil(forKey: key)) ?? false) {
+                table[key.stringValue] = try keyed.decode(SpecValue.self, forKey: key)
+            }
             self = .table(table)
             return
         }

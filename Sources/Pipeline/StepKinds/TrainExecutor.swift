@@ -120,18 +120,21 @@ public struct TrainExecutor: StepExecutor {
         var log = ""
         let summary = try trainer.train(onStep: { step in
             log += step.jsonLine() + "\n"
-            for (key, value) in step.metrics { context.metrics.record(key, value, index: step.step) }
+            for key in step.metrics.keys.sorted() { context.metrics.record(key, step.metrics[key]!, index: step.step) }
             context.metrics.record("learning_rate", step.learningRate, index: step.step)
             context.metrics.record("grad_norm", step.gradientNorm, index: step.step)
-            let accuracy = step.metrics["rewards/accuracies"] ?? step.metrics["rewards/accuracies_v1"]
-            context.progress.update(completed: step.step, total: step.totalSteps,
-                                    String(format: "loss %.4f%@ %.0f tok/s", step.metrics["loss"] ?? .nan,
-                                           accuracy.map { String(format: " acc %.2f", $0) } ?? "", step.tokensPerSecond))
+            // (String(format:) with %@ and a Swift String is not portable: build the text by parts.)
+            var message = String(format: "loss %.4f", step.metrics["loss"] ?? .nan)
+            if let accuracy = step.metrics["rewards/accuracies"] ?? step.metrics["rewards/accuracies_v1"] {
+                message += String(format: " acc %.2f", accuracy)
+            }
+            message += String(format: " %.0f tok/s", step.tokensPerSecond)
+            context.progress.update(completed: step.step, total: step.totalSteps, message)
         })
         try Data(log.utf8).write(to: context.outputURL("log"))
         try bundle.export(to: context.outputURL("model"))
         if config.lora != nil { try bundle.exportAdapter(to: context.outputURL("adapter"), baseModel: baseName) }
-        for (key, value) in summary.finalMetrics { context.metrics.record(key, value) }
+        for key in summary.finalMetrics.keys.sorted() { context.metrics.record(key, summary.finalMetrics[key]!) }
         context.metrics.record("units", Double(summary.data.units))
         context.metrics.record("truncated_sequences", Double(summary.data.truncatedSequences))
         context.metrics.record("dropped_units", Double(summary.data.droppedUnits))

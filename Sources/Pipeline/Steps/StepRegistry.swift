@@ -17,5 +17,5 @@ public struct StepRegistry: Sendable {
     public var kinds: [String] { executors.keys.sorted() }
 
     /// The kinds this module implements itself: `command` and `table`.
-    public static var standard: StepRegistry { StepRegistry([CommandExecutor(), TableExecutor(), DataExecutor(), TrainExecutor()]) }
+    public static var standard: StepRegistry { StepRegistry([CommandExecutor(), TableExecutor(), DataExecutor(), TrainExecutor(), ServeExecutor(), EvalExecutor()]) }
 }

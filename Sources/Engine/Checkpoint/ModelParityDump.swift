@@ -1,0 +1,131 @@
+// The engine's side of the model parity check against Hugging Face (`scripts/parity/
+// model_parity.py check`): given token sequences, compute everything transformers is compared on
+// — logits, the masked mean causal-LM loss, per-sequence summed log-probabilities, the gradients of
+// one backward of that loss, and a greedy continuation — and write them in the reference format the
+// Python checker reads. The request is the same format without the results, so one file
+// describes a check from both sides.
+//
+// Request (JSON object):
+//   input_ids      [[int]]     sequences (lengths may differ; the batch is padded on the right)
+//   loss_mask      [[0|1]]     optional; 1 = the token is a target of the loss (default: every
+//                              token but the first)
+//   response_mask  [[0|1]]     optional; the tokens summed into `logprobs`
+//   generate       {"prompt_ids": [int], "max_new_tokens": int, "eos_token_id": int|[int]|null}
+//                              optional; a greedy continuation (stop ids not included)
+//
+// The result is the request plus `logits` ([seq][len][vocab]), `loss`, `logprobs`, `gradients`
+// ({name: flat values}: base parameters, or only the LoRA tensors when an adapter is attached) and
+// `generate.ids` (and `generate.text` when a tokenizer is given).
+
+/// What was wrong with a parity request; names the field.
+public struct ParityRequestError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var field: String
+    public var detail: String
+    public var description: String { "parity request field \(field): \(detail)" }
+}
+
+/// Computes the engine's numbers for a parity request (see the file comment for the format).
+public enum ModelParityDump {
+    /// Runs `model` on the request and returns the request with the engine's results added.
+    /// The model's gradients are zeroed first and hold this request's gradients afterwards.
+    public static func run(model: Qwen2Model, request: JSONValue, tokenizer: BPETokenizer? = nil) throws -> JSONValue {
+        guard var result = request.objectValue else { throw ParityRequestError(field: "$", detail: "expected an object") }
+        let sequences = try tokenLists(request["input_ids"], field: "input_ids")
+        if sequences.isEmpty || sequences.contains(where: \.isEmpty) {
+            throw ParityRequestError(field: "input_ids", detail: "needs at least one non-empty sequence")
+        }
+        let lossMasks = try masks(request["loss_mask"], field: "loss_mask", like: sequences)
+            ?? sequences.map { ids in ids.indices.map { $0 > 0 } }
+        let responseMasks = try masks(request["response_mask"], field: "response_mask", like: sequences)
+
+        // Loss, logits and the gradients of one backward of the mean loss.
+        let batch = try Batch(sequences: sequences, targetMasks: lossMasks)
+        model.zeroGradients()
+        let forward = try model.forward(batch, returnLogits: true)
+        let vocab = model.config.vocabSize
+        let logits = forward.logits ?? []
+        result["logits"] = .array(sequences.indices.map { b in
+            .array((0..<sequences[b].count).map { t in
+                let start = (b * batch.sequenceLength + t) * vocab
+                return .array(logits[start..<(start + vocab)].map { .double(Double($0)) })
+            })
+        })
+        result["loss"] = .double(forward.loss)
+        if batch.targetCount > 0 {
+            try model.backward(tokenWeights: batch.meanLossWeights())
+        }
+        var gradients: [String: JSONValue] = [:]
+        for tensor in model.gradientTensors() {
+            gradients[tensor.name] = .array(tensor.values.map { .double(Double($0)) })
+        }
+        result["gradients"] = .object(gradients)
+
+        // Per-sequence log-probabilities of the response tokens: a scoring forward whose targets
+        // are the response tokens.
+        if let responseMasks {
+            let scoring = try Batch(sequences: sequences, targetMasks: responseMasks)
+            let scored = try model.forward(scoring)
+            result["logprobs"] = .array(scored.perSequenceLogProb.map { .double($0) })
+        }
+
+        if let spec = request["generate"] {
+            guard var generate = spec.objectValue else { throw ParityRequestError(field: "generate", detail: "expected an object") }
+            let prompt = try tokenList(spec["prompt_ids"], field: "generate.prompt_ids")
+            guard let maxNewTokens = spec["max_new_tokens"]?.intValue, maxNewTokens >= 0 else {
+                throw ParityRequestError(field: "generate.max_new_tokens", detail: "missing or not a non-negative integer")
+            }
+            var stops: [Int32] = []
+            switch spec["eos_token_id"] {
+            case nil, .null?: break
+            case .array(let items)?: stops = try items.enumerated().map { try token($1, field: "generate.eos_token_id[\($0)]") }
+            case let value?: stops = [try token(value, field: "generate.eos_token_id")]
+            }
+            let output = try Generator(model: model).generate(prompt: prompt, maxNewTokens: maxNewTokens, stopTokenIds: stops)
+            generate["ids"] = .array(output.tokens.map { .int(Int($0)) })
+            if let tokenizer { generate["text"] = .string(tokenizer.decode(output.tokens.map(Int.init))) }
+            result["generate"] = .object(generate)
+        }
+        result["engine"] = .object([
+            "blas_core": .string(BLASRuntime.coreName),
+            "blas_threads": .int(BLASRuntime.threadCount),
+        ])
+        return .object(result)
+    }
+
+    private static func token(_ value: JSONValue, field: String) throws -> Int32 {
+        guard let number = value.intValue, number >= 0, number <= Int(Int32.max) else {
+            throw ParityRequestError(field: field, detail: "expected a non-negative token id")
+        }
+        return Int32(number)
+    }
+
+    private static func tokenList(_ value: JSONValue?, field: String) throws -> [Int32] {
+        guard let items = value?.arrayValue else { throw ParityRequestError(field: field, detail: "missing or not a list of token ids") }
+        return try items.enumerated().map { try token($1, field: "\(field)[\($0)]") }
+    }
+
+    private static func tokenLists(_ value: JSONValue?, field: String) throws -> [[Int32]] {
+        guard let items = value?.arrayValue else { throw ParityRequestError(field: field, detail: "missing or not a list of sequences") }
+        return try items.enumerated().map { try tokenList($1, field: "\(field)[\($0)]") }
+    }
+
+    private static func masks(_ value: JSONValue?, field: String, like sequences: [[Int32]]) throws -> [[Bool]]? {
+        guard let value, !value.isNull else { return nil }
+        guard let rows = value.arrayValue, rows.count == sequences.count else {
+            throw ParityRequestError(field: field, detail: "expected one mask per sequence (\(sequences.count))")
+        }
+        return try rows.enumerated().map { b, row in
+            guard let flags = row.arrayValue, flags.count == sequences[b].count else {
+                throw ParityRequestError(field: "\(field)[\(b)]", detail: "expected \(sequences[b].count) entries of 0 or 1")
+            }
+            // The first token has no context, so it is never a target (the checker ignores it too).
+            return try flags.enumerated().map { t, flag in
+                switch flag.intValue {
+                case 0?: return false
+                case 1?: return t > 0
+                default: throw ParityRequestError(field: "\(field)[\(b)][\(t)]", detail: "expected 0 or 1")
+                }
+            }
+        }
+    }
+}

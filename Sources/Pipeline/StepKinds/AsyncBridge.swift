@@ -1,0 +1,25 @@
+import Dispatch
+
+/// Runs async work to completion from a synchronous step executor. The runner calls executors
+/// synchronously; the server and the evaluation client are async (SwiftNIO threads do their
+/// I/O), so the calling thread waits on a semaphore while a detached task does the work.
+enum AsyncBridge {
+    static func wait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let box = ResultSlot<T>()
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            do { box.set(.success(try await body())) } catch { box.set(.failure(error)) }
+            done.signal()
+        }
+        done.wait()
+        return try box.take()
+    }
+}
+
+/// A one-shot result handed from a task to a waiting thread.
+final class ResultSlot<T: Sendable>: @unchecked Sendable {
+    private var result: Result<T, Error>?
+    private let lock = LockedValue(false)
+    func set(_ value: Result<T, Error>) { lock.withLock { _ in result = value } }
+    func take() throws -> T { try lock.withLock { _ in result! }.get() }
+}

@@ -1,0 +1,54 @@
+// The right to run the engine, handed from worker to worker in arrival order. Exactly one worker
+// computes at a time, so concurrent requests never compete for cores or BLAS threads and each
+// request's arithmetic is exactly what it would be alone; a worker holding the turn passes it on
+// after every token, so requests advance token by token in round-robin.
+
+import Dispatch
+import Foundation
+
+/// A fair (FIFO) exclusive turn among engine worker threads.
+final class Turnstile: @unchecked Sendable {
+    private let lock = NSLock()
+    private var taken = false
+    /// Workers waiting for the turn, first come first served; each waits on its own semaphore.
+    private var waiting: [DispatchSemaphore] = []
+
+    /// Blocks until the caller holds the turn. `gate` is the caller's own semaphore.
+    func enter(_ gate: DispatchSemaphore) {
+        lock.lock()
+        if !taken {
+            taken = true
+            lock.unlock()
+            return
+        }
+        waiting.append(gate)
+        lock.unlock()
+        gate.wait()
+    }
+
+    /// Gives the turn to the longest waiting worker, or frees it.
+    func leave() {
+        lock.lock()
+        if waiting.isEmpty {
+            taken = false
+        } else {
+            waiting.removeFirst().signal()
+        }
+        lock.unlock()
+    }
+
+    /// Lets every worker already waiting go first, then takes the turn back. Returns at once
+    /// when nobody waits.
+    func pass(_ gate: DispatchSemaphore) {
+        lock.lock()
+        if waiting.isEmpty {
+            lock.unlock()
+            return
+        }
+        let next = waiting.removeFirst()
+        waiting.append(gate)
+        next.signal()
+        lock.unlock()
+        gate.wait()
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+/// `model parity-dump` (hidden; used by scripts/parity/run.sh): the engine's logits, loss,
+/// per-sequence log-probabilities, gradients of one backward and greedy generation for the token
+/// sequences of a request file, written in the reference format of scripts/parity/model_parity.py.
+struct ModelParityDumpCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parity-dump",
+        abstract: "Write the engine's logits, loss, log-probs, gradients and greedy tokens for a parity request (scripts/parity).",
+        discussion: """
+            --tokens is a JSON object: input_ids [[int]], optional loss_mask and response_mask \
+            ([[0|1]] aligned with input_ids) and generate {prompt_ids, max_new_tokens, \
+            eos_token_id}. The output is that object plus logits, loss, logprobs, gradients (all \
+            base parameters, or only the LoRA tensors with --adapter) and generate.ids/text; \
+            `scripts/parity/model_parity.py check MODEL OUT.json` compares it with transformers.
+            """,
+        shouldDisplay: false)
+
+    @Argument(help: "Model directory, or the id (or unique prefix) of a stored model directory.") var model: String
+    @Option(help: "PEFT LoRA adapter directory to run with (unmerged).") var adapter: String?
+    @Option(help: "Request file (JSON).") var tokens: String
+    @Option(help: "Output file (JSON).") var out: String
+    @OptionGroup var engine: EngineOptions
+    @OptionGroup var storeOptions: StoreOptions
+
+    func run() throws {
+        try engine.apply()
+        guard let data = FileManager.default.contents(atPath: tokens) else { throw CLIError.invalid("\(tokens): cannot read the request file") }
+        let location = try ModelLocation(model, storeOptions: storeOptions)
+        defer { location.cleanup() }
+        let bytes = try EngineErrorMapping.mapped { () throws -> [UInt8] in
+            let request: JSONValue
+            do throws(JSONParseError) { request = try JSONParser.parse([UInt8](data)) } catch {
+                throw CLIError.invalid("\(tokens): not valid JSON: \(error.description)")
+            }
+            let bundle = try ModelBundle.load(directory: location.directory, adapter: adapter.map { URL(fileURLWithPath: $0) })
+            let result = try ModelParityDump.run(model: bundle.model, request: request, tokenizer: bundle.tokenizer)
+            return try result.serialized(.compact)
+        }
+        do { try Data(bytes).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
+            throw CLIError(code: .failure, message: "\(out): cannot write: \(error.localizedDescription)")
+        }
+        print("wrote \(out) (OpenBLAS \(BLASRuntime.coreName), \(BLASRuntime.threadCount) thread\(BLASRuntime.threadCount == 1 ? "" : "s"))")
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Serve
+
+/// `iopo-exp serve MODEL_DIR`: the OpenAI-compatible server over the bundled engine.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a Hugging Face model directory over an OpenAI-compatible HTTP API.",
+        discussion: """
+            Endpoints: GET /v1/models, POST /v1/completions, POST /v1/chat/completions (Qwen2 chat \
+            template), GET /health. Prints `listening on http://HOST:PORT` on stdout once the socket \
+            listens (--port 0 picks a free port). Requests run on --max-batch engine threads, one token \
+            at a time each; a request's output is the same alone or among others. Requests without a \
+            seed use seed 0. SIGINT/SIGTERM shut down gracefully (a second one cancels generations).
+            """)
+
+    @Argument(help: "The model directory (config.json, model.safetensors, tokenizer.json).")
+    var modelDirectory: String
+    @Option(help: "A PEFT LoRA adapter directory to apply on top.") var adapter: String?
+    @Option(help: "Address to bind.") var host = "127.0.0.1"
+    @Option(help: "Port to bind; 0 picks a free one.") var port = 0
+    @Option(help: "The model name clients request (default: MODEL_DIR as given).") var servedModelName: String?
+    @Option(help: "Most sequences generated at once; more requests wait in the queue.") var maxBatch = 4
+    @Option(help: "Largest request body in bytes; larger ones get 413.") var maxBodyBytes = 4 << 20
+    @Option(help: "Seconds a shutdown waits for generations in flight before cancelling them.") var shutdownGraceSeconds = 30.0
+    @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice, or OPENBLAS_NUM_THREADS).") var threads: Int?
+
+    func run() async throws {
+        if let threads {
+            guard threads >= 1 else { throw CLIError.invalid("--threads must be at least 1, got \(threads)") }
+            BLASRuntime.setThreadCount(threads)
+        }
+        guard shutdownGraceSeconds >= 0, shutdownGraceSeconds.isFinite else {
+            throw CLIError.invalid("--shutdown-grace-seconds must be a non-negative number")
+        }
+        let server = try await ServingCLI.mapErrors {
+            let model = try ServedModel.load(directory: URL(fileURLWithPath: modelDirectory),
+                                             adapter: adapter.map { URL(fileURLWithPath: $0) }, name: servedModelName ?? modelDirectory)
+            let configuration = ServeConfiguration(host: host, port: port, maxBatch: maxBatch, maxBodyBytes: maxBodyBytes,
+                                                   shutdownGracePeriod: .milliseconds(Int64(shutdownGraceSeconds * 1000)))
+            return try await OpenAIServer.start(model: model, configuration: configuration)
+        }
+        ServingCLI.printLine("listening on \(server.address)")
+        ServingCLI.printError("serving \(server.model.name) (context \(server.model.contextLength) tokens, \(maxBatch) engine threads); OpenAI base URL \(server.baseURL)")
+        await server.runUntilSignalled()
+        ServingCLI.printError("stopped")
+    }
+}

@@ -1,0 +1,174 @@
+// Concurrency, disconnects and shutdown: a request's output is identical alone or among others;
+// a client that goes away mid-stream stops its generation; a shutdown lets requests in flight
+// finish, or cancels them cleanly after the grace period.
+
+import Engine
+import Foundation
+@testable import Serve
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+@Suite struct ConcurrencyTests {
+    /// Requests of every kind: greedy and sampled, chat and completions, streamed and not, stops.
+    static let requests: [(path: String, body: String, streamed: Bool)] = [
+        ("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "One"}], "max_tokens": 40, "temperature": 0, "ignore_eos": true}"#, false),
+        ("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "Two"}], "max_tokens": 40, "temperature": 1, "seed": 7}"#, false),
+        ("/v1/completions", #"{"prompt": "Three", "max_tokens": 50, "temperature": 0.7, "top_p": 0.9, "seed": 1, "ignore_eos": true}"#, false),
+        ("/v1/completions", #"{"prompt": "Four", "max_tokens": 30, "temperature": 1.2, "top_k": 20, "n": 3, "ignore_eos": true}"#, false),
+        ("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "Five"}], "max_tokens": 45, "temperature": 0.5, "stream": true, "ignore_eos": true}"#, true),
+        ("/v1/completions", #"{"prompt": "Six six six", "max_tokens": 35, "temperature": 0, "stop": ["a"], "stream": true, "ignore_eos": true}"#, true),
+        ("/v1/chat/completions", #"{"messages": [{"role": "system", "content": "S"}, {"role": "user", "content": "Seven"}], "max_tokens": 25, "temperature": 0.9, "seed": 99}"#, false),
+        ("/v1/completions", #"{"prompt": "Eight", "max_tokens": 20, "temperature": 0, "ignore_eos": true}"#, false),
+    ]
+
+    /// What a request produced, without the fields that may differ (id, created).
+    static func outcome(_ server: OpenAIServer, _ request: (path: String, body: String, streamed: Bool)) async throws -> String {
+        if request.streamed {
+            let chunks = try await stream(server, request.path, request.body).chunks()
+            var parts: [String] = []
+            for index in 0..<4 {
+                let (text, finish) = streamedText(chunks, index)
+                if let finish { parts.append("\(index):\(text)|\(finish["finish_reason"]?.stringValue ?? "")") }
+            }
+            return parts.joined(separator: "\n")
+        }
+        let document = try await post(server, request.path, request.body).json()
+        let choices = document["choices"]?.arrayValue ?? []
+        let usage = (try? document["usage"]?.serialized(.compact)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return choices.map { choice in
+            "\(choice["index"]?.intValue ?? -1):\(choice["message"]?["content"]?.stringValue ?? choice["text"]?.stringValue ?? "")|\(choice["finish_reason"]?.stringValue ?? "")"
+        }.joined(separator: "\n") + "\n" + usage
+    }
+
+    @Test func outputsAreIdenticalAloneAndConcurrent() async throws {
+        try await withServer(ServeConfiguration(maxBatch: 4)) { server in
+            var alone: [String] = []
+            for request in Self.requests { alone.append(try await Self.outcome(server, request)) }
+            // All at once (more than max-batch, so some also wait in the queue), twice over.
+            let concurrent = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                for round in 0..<2 {
+                    for (index, request) in Self.requests.enumerated() {
+                        group.addTask { (round * Self.requests.count + index, try await Self.outcome(server, request)) }
+                    }
+                }
+                var results = [String](repeating: "", count: 2 * Self.requests.count)
+                for try await (index, value) in group { results[index] = value }
+                return results
+            }
+            for (index, expected) in alone.enumerated() {
+                #expect(concurrent[index] == expected, "request \(index) differs when run concurrently")
+                #expect(concurrent[index + Self.requests.count] == expected, "request \(index) differs in the second round")
+            }
+            #expect(alone.allSatisfy { !$0.isEmpty })
+            let statistics = server.statistics
+            #expect(statistics.running == 0 && statistics.queued == 0 && statistics.cancelled == 0)
+        }
+    }
+
+    /// Whether a TCP connection to the loopback port is accepted.
+    static func accepts(port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    /// Opens a raw TCP connection, sends `request`, reads until `marker` appears, then closes
+    /// the socket: a client that goes away mid-stream.
+    static func readThenHangUp(port: Int, request: String, marker: String) throws -> String {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw POSIXError(.EIO) }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        let bytes = Array(request.utf8)
+        _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !String(decoding: received, as: UTF8.self).contains(marker) {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            received.append(contentsOf: buffer[0..<count])
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    @Test func clientThatHangsUpMidStreamStopsItsGeneration() async throws {
+        try await withServer { server in
+            let maxTokens = 1900
+            let body = #"{"prompt": "Go on", "max_tokens": \#(maxTokens), "temperature": 1, "ignore_eos": true, "stream": true}"#
+            let request = "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: \(body.utf8.count)\r\n\r\n" + body
+            let port = server.port
+            let head = try await Task.detached { try Self.readThenHangUp(port: port, request: request, marker: "\"text\"") }.value
+            #expect(head.hasPrefix("HTTP/1.1 200"))
+            // The sequence is cancelled soon after the hang-up, long before its max_tokens.
+            let stopped = await eventually(within: 20) { server.statistics.cancelled == 1 && server.statistics.running == 0 }
+            #expect(stopped)
+            let statistics = server.statistics
+            #expect(statistics.tokensOfCancelledSequences < 200, "generated \(statistics.tokensOfCancelledSequences) tokens after the client left")
+            // And the server still serves.
+            #expect(try await post(server, "/v1/completions", #"{"prompt": "x", "max_tokens": 2}"#).status == 200)
+        }
+    }
+
+    @Test func shutdownLetsRequestsInFlightFinish() async throws {
+        let server = try await startServer(ServeConfiguration(shutdownGracePeriod: .seconds(60)))
+        let request = Task {
+            try await post(server, "/v1/completions", #"{"prompt": "Patience", "max_tokens": 300, "temperature": 0, "ignore_eos": true}"#)
+        }
+        // A wait, not a timing assertion: on a loaded machine the request may take a while to start.
+        #expect(await eventually(within: 120) { server.statistics.running == 1 || server.statistics.completed == 1 })
+        #expect(Self.accepts(port: server.port))
+        await server.stop()
+        let reply = try await request.value
+        #expect(reply.status == 200)
+        #expect(try reply.json()["usage"]?["completion_tokens"] == .int(300))
+        #expect(server.statistics.completed == 1 && server.statistics.cancelled == 0)
+        // Nothing listens any more.
+        #expect(!Self.accepts(port: server.port))
+    }
+
+    @Test func shutdownCancelsGenerationsAfterTheGracePeriod() async throws {
+        let server = try await startServer(ServeConfiguration(shutdownGracePeriod: .milliseconds(100)))
+        let streaming = Task {
+            try await stream(server, "/v1/completions", #"{"prompt": "Forever", "max_tokens": 1900, "temperature": 1, "ignore_eos": true, "stream": true}"#)
+        }
+        #expect(await eventually(within: 120) { server.statistics.running == 1 })
+        await server.stop()
+        let result = try await streaming.value
+        // The stream ends properly: the choice finishes with "abort", then [DONE].
+        #expect(result.events.last == "[DONE]")
+        let (_, finish) = streamedText(try result.chunks())
+        #expect(finish?["finish_reason"] == .string("abort"))
+        #expect(server.statistics.cancelled == 1)
+        #expect(server.statistics.tokensOfCancelledSequences < 1900)
+    }
+
+    @Test func aStoppedServerNoLongerListens() async throws {
+        let server = try await startServer()
+        #expect(Self.accepts(port: server.port))
+        await server.stop()
+        await server.stop()  // a second stop is harmless
+        #expect(!Self.accepts(port: server.port))
+        let statistics = server.statistics
+        #expect(statistics.running == 0 && statistics.queued == 0)
+    }
+}

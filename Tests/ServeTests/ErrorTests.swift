@@ -1,0 +1,112 @@
+// Every way a request can be wrong gets the right status and an OpenAI-shaped error body, and the
+// server keeps serving afterwards.
+
+import Engine
+import Foundation
+@testable import Serve
+import Testing
+
+/// A bad request and what the server must answer.
+struct BadRequest: Sendable, CustomStringConvertible {
+    var name: String
+    var method: String = "POST"
+    var path: String = "/v1/chat/completions"
+    var body: String?
+    var status: Int
+    var param: String?
+    var messageContains: String?
+
+    var description: String { name }
+}
+
+let chat = #""messages": [{"role": "user", "content": "hi"}]"#
+
+let badRequests: [BadRequest] = [
+    BadRequest(name: "invalid JSON", body: #"{"messages": [}"#, status: 400, messageContains: "not valid JSON"),
+    BadRequest(name: "empty body", body: "", status: 400, messageContains: "not valid JSON"),
+    BadRequest(name: "not an object", body: "[1, 2]", status: 400, messageContains: "JSON object"),
+    BadRequest(name: "max_tokens of the wrong type", body: "{\(chat), \"max_tokens\": \"ten\"}", status: 400, param: "max_tokens"),
+    BadRequest(name: "fractional max_tokens", body: "{\(chat), \"max_tokens\": 2.5}", status: 400, param: "max_tokens"),
+    BadRequest(name: "zero max_tokens", body: "{\(chat), \"max_tokens\": 0}", status: 400, param: "max_tokens"),
+    BadRequest(name: "temperature of the wrong type", body: "{\(chat), \"temperature\": \"hot\"}", status: 400, param: "temperature"),
+    BadRequest(name: "negative temperature", body: "{\(chat), \"temperature\": -1}", status: 400, param: "temperature"),
+    BadRequest(name: "top_p zero", body: "{\(chat), \"top_p\": 0}", status: 400, param: "top_p"),
+    BadRequest(name: "top_k below -1", body: "{\(chat), \"top_k\": -2}", status: 400, param: "top_k"),
+    BadRequest(name: "n zero", body: "{\(chat), \"n\": 0}", status: 400, param: "n"),
+    BadRequest(name: "n too large", body: "{\(chat), \"n\": 1000}", status: 400, param: "n"),
+    BadRequest(name: "stream not a boolean", body: "{\(chat), \"stream\": \"yes\"}", status: 400, param: "stream"),
+    BadRequest(name: "stream_options without stream", body: "{\(chat), \"stream_options\": {\"include_usage\": true}}", status: 400, param: "stream_options"),
+    BadRequest(name: "stop of the wrong type", body: "{\(chat), \"stop\": 5}", status: 400, param: "stop"),
+    BadRequest(name: "empty stop string", body: "{\(chat), \"stop\": [\"\"]}", status: 400, param: "stop"),
+    BadRequest(name: "seed of the wrong type", body: "{\(chat), \"seed\": \"s\"}", status: 400, param: "seed"),
+    BadRequest(name: "missing messages", body: #"{"model": "tiny"}"#, status: 400, param: "messages"),
+    BadRequest(name: "empty messages", body: #"{"messages": []}"#, status: 400, param: "messages"),
+    BadRequest(name: "message without role", body: #"{"messages": [{"content": "hi"}]}"#, status: 400, param: "messages[0].role"),
+    BadRequest(name: "unsupported role", body: #"{"messages": [{"role": "tool", "content": "hi"}]}"#, status: 400, param: "messages[0].role"),
+    BadRequest(name: "image content", body: #"{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}"#,
+               status: 400, param: "messages[0].content"),
+    BadRequest(name: "logprobs requested", body: "{\(chat), \"logprobs\": true}", status: 400, param: "logprobs"),
+    BadRequest(name: "presence penalty", body: "{\(chat), \"presence_penalty\": 0.5}", status: 400, param: "presence_penalty"),
+    BadRequest(name: "unknown model", body: "{\"model\": \"gpt-4\", \(chat)}", status: 404, param: "model", messageContains: "gpt-4"),
+    BadRequest(name: "max_tokens over the context", body: "{\(chat), \"max_tokens\": 5000}", status: 400, param: "max_tokens",
+               messageContains: "maximum context length is 2048"),
+    BadRequest(name: "prompt longer than the context", path: "/v1/completions",
+               body: "{\"prompt\": \(quoted(String(repeating: "lorem ipsum ", count: 1500)))}", status: 400, param: "prompt",
+               messageContains: "maximum context length"),
+    BadRequest(name: "token id outside the vocabulary", path: "/v1/completions", body: #"{"prompt": [1, 2, 999999]}"#, status: 400, param: "prompt"),
+    BadRequest(name: "empty prompt", path: "/v1/completions", body: #"{"prompt": ""}"#, status: 400, param: "prompt"),
+    BadRequest(name: "prompt of the wrong type", path: "/v1/completions", body: #"{"prompt": {"text": "x"}}"#, status: 400, param: "prompt"),
+    BadRequest(name: "missing prompt", path: "/v1/completions", body: #"{"max_tokens": 3}"#, status: 400, param: "prompt"),
+    BadRequest(name: "echo", path: "/v1/completions", body: #"{"prompt": "x", "echo": true}"#, status: 400, param: "echo"),
+    BadRequest(name: "unknown route", method: "GET", path: "/v1/embeddings", status: 404),
+    BadRequest(name: "root path", method: "GET", path: "/", status: 404),
+    BadRequest(name: "GET on a POST route", method: "GET", path: "/v1/chat/completions", status: 405),
+    BadRequest(name: "POST on a GET route", path: "/v1/models", body: "{}", status: 405),
+    BadRequest(name: "body over the limit", body: "{\(chat), \"pad\": \(quoted(String(repeating: "x", count: 70_000)))}", status: 413),
+]
+
+@Suite struct ErrorTests {
+    @Test(arguments: badRequests)
+    func badRequestGetsAnOpenAIErrorAndTheServerCarriesOn(_ bad: BadRequest) async throws {
+        try await withServer { server in
+            let reply = try await send(server, .init(rawValue: bad.method), bad.path, body: bad.body)
+            #expect(reply.status == bad.status, "\(bad.name): \(reply.text)")
+            #expect(reply.headers.first(name: "Content-Type") == "application/json")
+            let error = try #require(try reply.json()["error"], "\(bad.name): \(reply.text)")
+            #expect(error["code"] == .int(bad.status))
+            #expect(error["type"]?.stringValue?.isEmpty == false)
+            #expect(error["message"]?.stringValue?.isEmpty == false)
+            if let param = bad.param { #expect(error["param"] == .string(param), "\(bad.name)") } else { #expect(error["param"] == .null) }
+            if let fragment = bad.messageContains {
+                #expect(error["message"]?.stringValue?.contains(fragment) == true, "\(bad.name): \(reply.text)")
+            }
+            // Still serving.
+            let next = try await post(server, "/v1/chat/completions", "{\(chat), \"max_tokens\": 2}")
+            #expect(next.status == 200)
+        }
+    }
+
+    @Test func chunkedBodyOverTheLimitIs413() async throws {
+        // Without Content-Length the server must count bytes itself and stop at the limit.
+        try await withServer { server in
+            let body = "{\(chat), \"pad\": \(quoted(String(repeating: "y", count: 100_000)))}"
+            let reply = try await send(server, .POST, "/v1/chat/completions", body: body, chunked: true)
+            #expect(reply.status == 413)
+            #expect(try reply.json()["error"]?["code"] == .int(413))
+            #expect(try await post(server, "/v1/chat/completions", "{\(chat), \"max_tokens\": 2}").status == 200)
+        }
+    }
+
+    @Test func everyBadRequestInARowOnOneServer() async throws {
+        // The same requests back to back on one server: none of them leaves it broken.
+        try await withServer { server in
+            for bad in badRequests {
+                let reply = try await send(server, .init(rawValue: bad.method), bad.path, body: bad.body)
+                #expect(reply.status == bad.status, "\(bad.name)")
+            }
+            let next = try await post(server, "/v1/completions", #"{"prompt": "ok", "max_tokens": 3, "ignore_eos": true}"#)
+            #expect(try next.json()["usage"]?["completion_tokens"] == .int(3))
+            #expect(server.statistics.running == 0 && server.statistics.queued == 0)
+        }
+    }
+}

@@ -1,0 +1,178 @@
+// Shared fixtures of the server tests: a tiny random model written once per test process, servers
+// on ephemeral loopback ports, an HTTP client, and a server-sent-events parser that reads a stream
+// the way OpenAI clients do (events separated by blank lines, `data:` fields).
+
+import AsyncHTTPClient
+import Engine
+import Foundation
+import NIOCore
+import NIOHTTP1
+@testable import Serve
+import Testing
+
+/// The tiny model's directory (context 2048).
+let tinyModelDirectory = sharedDemoModel(DemoModelSpec(contextLength: 2048), name: "iopo-serve-tests-tiny-2048")
+
+/// Writes the demo model once into a fixed temporary directory and reuses it in later runs (the
+/// model is deterministic); written into a scratch directory first and renamed, so a concurrent
+/// test process never sees half a model.
+func sharedDemoModel(_ spec: DemoModelSpec, name: String) -> URL {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(name)
+    if FileManager.default.fileExists(atPath: directory.appendingPathComponent("tokenizer_config.json").path) { return directory }
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).\(UUID().uuidString)")
+    try! DemoModel.write(spec, to: scratch)
+    if rename(scratch.path, directory.path) != 0 { try? FileManager.default.removeItem(at: scratch) }
+    return directory
+}
+
+let servedName = "tiny"
+
+func loadTinyModel() throws -> ServedModel {
+    try ServedModel.load(directory: tinyModelDirectory, name: servedName)
+}
+
+func startServer(_ configuration: ServeConfiguration = ServeConfiguration(maxBodyBytes: 64 << 10)) async throws -> OpenAIServer {
+    try await OpenAIServer.start(model: loadTinyModel(), configuration: configuration)
+}
+
+/// Starts a server, runs `body`, and stops the server whatever happens.
+func withServer<T>(_ configuration: ServeConfiguration = ServeConfiguration(maxBodyBytes: 64 << 10),
+                   _ body: (OpenAIServer) async throws -> T) async throws -> T {
+    let server = try await startServer(configuration)
+    do {
+        let result = try await body(server)
+        await server.stop()
+        return result
+    } catch {
+        await server.stop()
+        throw error
+    }
+}
+
+/// A finished HTTP exchange.
+struct HTTPResult {
+    var status: Int
+    var headers: HTTPHeaders
+    var body: [UInt8]
+
+    var text: String { String(decoding: body, as: UTF8.self) }
+    func json() throws -> JSONValue { try JSONParser.parse(body) }
+}
+
+func send(_ server: OpenAIServer, _ method: HTTPMethod, _ path: String, body: String? = nil,
+          chunked: Bool = false) async throws -> HTTPResult {
+    var request = HTTPClientRequest(url: server.address + path)
+    request.method = method
+    if let body {
+        request.headers.add(name: "Content-Type", value: "application/json")
+        let bytes = Array(body.utf8)
+        if chunked {
+            // No Content-Length: the server must stop reading at its limit on its own.
+            let parts = stride(from: 0, to: bytes.count, by: 4096).map { ByteBuffer(bytes: bytes[$0..<min($0 + 4096, bytes.count)]) }
+            let source = AsyncStream<ByteBuffer> { continuation in
+                for part in parts { continuation.yield(part) }
+                continuation.finish()
+            }
+            request.body = .stream(source, length: .unknown)
+        } else {
+            request.body = .bytes(ByteBuffer(bytes: bytes))
+        }
+    }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+    var buffer = try await response.body.collect(upTo: 64 << 20)
+    return HTTPResult(status: Int(response.status.code), headers: response.headers,
+                      body: buffer.readBytes(length: buffer.readableBytes) ?? [])
+}
+
+func post(_ server: OpenAIServer, _ path: String, _ body: String) async throws -> HTTPResult {
+    try await send(server, .POST, path, body: body)
+}
+
+/// Reads server-sent events as a client does: lines ending in \n, events ended by a blank line,
+/// the `data` field's lines joined by \n.
+struct SSEParser {
+    private var buffer: [UInt8] = []
+    private var dataLines: [String] = []
+
+    mutating func feed(_ bytes: [UInt8]) -> [String] {
+        buffer.append(contentsOf: bytes)
+        var events: [String] = []
+        while let newline = buffer.firstIndex(of: 0x0A) {
+            var line = String(decoding: buffer[..<newline], as: UTF8.self)
+            buffer.removeSubrange(...newline)
+            if line.hasSuffix("\r") { line.removeLast() }
+            if line.isEmpty {
+                if !dataLines.isEmpty { events.append(dataLines.joined(separator: "\n")) }
+                dataLines.removeAll()
+            } else if line.hasPrefix("data:") {
+                var value = String(line.dropFirst(5))
+                if value.hasPrefix(" ") { value.removeFirst() }
+                dataLines.append(value)
+            }
+        }
+        return events
+    }
+
+    /// Bytes received after the last complete line (a well-formed stream leaves none).
+    var leftover: Int { buffer.count + dataLines.count }
+}
+
+/// A streamed response: status, content type and the data of every event, in order.
+struct StreamResult {
+    var status: Int
+    var contentType: String?
+    var events: [String]
+    var leftover: Int
+
+    /// The JSON chunks (every event but the final [DONE]).
+    func chunks() throws -> [JSONValue] { try events.filter { $0 != "[DONE]" }.map { try JSONParser.parse($0) } }
+}
+
+func stream(_ server: OpenAIServer, _ path: String, _ body: String) async throws -> StreamResult {
+    var request = HTTPClientRequest(url: server.address + path)
+    request.method = .POST
+    request.headers.add(name: "Content-Type", value: "application/json")
+    request.body = .bytes(ByteBuffer(string: body))
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+    var parser = SSEParser()
+    var events: [String] = []
+    for try await var part in response.body {
+        events += parser.feed(part.readBytes(length: part.readableBytes) ?? [])
+    }
+    return StreamResult(status: Int(response.status.code), contentType: response.headers.first(name: "Content-Type"),
+                        events: events, leftover: parser.leftover)
+}
+
+/// The text of a choice of a (non-streamed) completion or chat completion.
+func choiceText(_ document: JSONValue, _ index: Int = 0) -> String? {
+    guard let choice = document["choices"]?.arrayValue?.first(where: { $0["index"]?.intValue == index }) else { return nil }
+    return choice["message"]?["content"]?.stringValue ?? choice["text"]?.stringValue
+}
+
+/// The concatenated deltas of a choice of a stream, and its finish chunk.
+func streamedText(_ chunks: [JSONValue], _ index: Int = 0) -> (text: String, finish: JSONValue?) {
+    var text = ""
+    var finish: JSONValue?
+    for chunk in chunks {
+        for choice in chunk["choices"]?.arrayValue ?? [] where choice["index"]?.intValue == index {
+            text += choice["delta"]?["content"]?.stringValue ?? choice["text"]?.stringValue ?? ""
+            if let reason = choice["finish_reason"], !reason.isNull { finish = choice }
+        }
+    }
+    return (text, finish)
+}
+
+/// A JSON string literal for `text` (for building request bodies).
+func quoted(_ text: String) -> String {
+    String(decoding: (try? JSONValue.string(text).serialized(.compact)) ?? [], as: UTF8.self)
+}
+
+/// Polls `condition` every 10 ms until it holds or `seconds` pass.
+func eventually(within seconds: Double, _ condition: () -> Bool) async -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}
