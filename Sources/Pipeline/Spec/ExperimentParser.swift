@@ -283,30 +283,6 @@ struct Validation {
 
     /// TOMLKit's tree → `SpecValue`, refusing dates and times (no step parameter takes one).
     mutating func convert(_ table: TOMLTable, at path: SpecPath) -> [String: SpecValue] {
-        var out: [String: SpecValue] = [:]
-        for (key, value) in table {
-            if let converted = convert(value, at: path.appending(key)) { out[key] = converted }
-        }
-        return out
-    }
-
-    mutating func convert(_ value: TOMLValueConvertible, at path: SpecPath) -> SpecValue? {
-        switch value.type {
-        case .string: return value.string.map(SpecValue.string)
-        case .int: return value.int.map(SpecValue.integer)
-        case .double: return value.double.map(SpecValue.number)
-        case .bool: return value.bool.map(SpecValue.bool)
-        case .table: return value.table.map { .table(convert($0, at: path)) }
-        case .array:
-            guard let array = value.array else { return nil }
-            var items: [SpecValue] = []
-            for (i, item) in array.enumerated() {
-                if let converted = convert(item, at: path.appending(index: i)) { items.append(converted) }
-            }
-            return .array(items)
-        case .date, .time, .dateTime:
-            report(path, "dates and times are not supported here", hint: "write it as a string", preferValue: true)
-            return nil
-        }
+        TOMLConversion.table(table, at: path) { report($0, "dates and times are not supported here", hint: "write it as a string", preferValue: true) }
     }
 }

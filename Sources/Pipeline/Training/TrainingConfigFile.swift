@@ -98,31 +98,7 @@ public struct TrainingConfigFile: Sendable, Equatable {
         func article(_ typeName: String) -> String { ("aeiou".contains(typeName.first ?? "x") ? "an " : "a ") + typeName }
 
         mutating func convert(_ table: TOMLTable, at path: SpecPath) -> [String: SpecValue] {
-            var out: [String: SpecValue] = [:]
-            for (key, value) in table {
-                if let converted = convert(value, at: path.appending(key)) { out[key] = converted }
-            }
-            return out
-        }
-
-        mutating func convert(_ value: TOMLValueConvertible, at path: SpecPath) -> SpecValue? {
-            switch value.type {
-            case .string: return value.string.map(SpecValue.string)
-            case .int: return value.int.map(SpecValue.integer)
-            case .double: return value.double.map(SpecValue.number)
-            case .bool: return value.bool.map(SpecValue.bool)
-            case .table: return value.table.map { .table(convert($0, at: path)) }
-            case .array:
-                guard let array = value.array else { return nil }
-                var items: [SpecValue] = []
-                for (i, item) in array.enumerated() {
-                    if let converted = convert(item, at: path.appending(index: i)) { items.append(converted) }
-                }
-                return .array(items)
-            case .date, .time, .dateTime:
-                report(path, "dates and times are not supported here")
-                return nil
-            }
+            TOMLConversion.table(table, at: path) { report($0, "dates and times are not supported here") }
         }
 
         mutating func unknownKeys(_ table: [String: SpecValue], at path: SpecPath, valid: [String], what: String) {
