@@ -46,7 +46,7 @@ public struct ServedModel: Sendable {
             throw .modelDirectory(path: path, detail: error.description)
         }
         guard let tokenizer = hf.tokenizer else { throw .missingTokenizer(path: path) }
-        let config = engineConfig(hfConfig)
+        let config = Qwen2Config(huggingFace: hfConfig)
         if tokenizer.vocabularySize > config.vocabSize {
             throw .vocabularyMismatch(path: path, tokenizerSize: tokenizer.vocabularySize, modelSize: config.vocabSize)
         }
@@ -60,16 +60,6 @@ public struct ServedModel: Sendable {
         return ServedModel(name: name ?? path, model: model, tokenizer: tokenizer,
                            stopTokenIds: stopTokens(generationConfig: hf.generationConfig, config: hfConfig, tokenizer: tokenizer),
                            root: path)
-    }
-
-    /// The engine's configuration for a Hugging Face Qwen2 config (the same fields; the engine
-    /// computes in float32, so theta and eps are narrowed).
-    static func engineConfig(_ hf: Qwen2HFConfig) -> Qwen2Config {
-        Qwen2Config(hiddenSize: hf.hiddenSize, numHiddenLayers: hf.numHiddenLayers,
-                    numAttentionHeads: hf.numAttentionHeads, numKeyValueHeads: hf.numKeyValueHeads,
-                    intermediateSize: hf.intermediateSize, vocabSize: hf.vocabSize,
-                    maxPositionEmbeddings: hf.maxPositionEmbeddings, rmsNormEps: Float(hf.rmsNormEps),
-                    ropeTheta: Float(hf.ropeTheta), tieWordEmbeddings: hf.tieWordEmbeddings)
     }
 
     /// generation_config.json's eos ids (one id or a list), config.json's eos id, and the Qwen
