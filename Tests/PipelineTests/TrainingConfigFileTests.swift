@@ -61,7 +61,7 @@ struct TrainingConfigFileTests {
         #expect(table.config.learningRate == 1 && table.config.microBatchSize == 2 && table.microBatchSizeGiven)
     }
 
-    func problems(_ text: String) -> [ExperimentDiagnostic] {
+    func problems(_ text: String) -> [ConfigDiagnostic] {
         do {
             _ = try TrainingConfigFile.parse(text: text, file: "bad.toml")
             Issue.record("expected an error for:\n\(text)")
@@ -116,11 +116,11 @@ struct TrainingConfigFileTests {
     func allAtOnce() {
         let found = problems("epochs = 0\nbeta = \"x\"\nwhat = 1\n")
         #expect(found.map(\.line) == [1, 2, 3])
-        let syntax: TrainingConfigFileError?
+        let syntax: ConfigFileError?
         do { _ = try TrainingConfigFile.parse(text: "beta = = 1\n", file: "s.toml"); syntax = nil } catch { syntax = error }
         guard case .syntax(let diagnostic)? = syntax else { Issue.record("expected a syntax error"); return }
         #expect(diagnostic.line == 1 && diagnostic.file == "s.toml")
-        let missing: TrainingConfigFileError?
+        let missing: ConfigFileError?
         do { _ = try TrainingConfigFile.load(URL(fileURLWithPath: "/nonexistent/x.toml")); missing = nil } catch { missing = error }
         #expect(missing?.description == "cannot read training config /nonexistent/x.toml: no such file")
     }

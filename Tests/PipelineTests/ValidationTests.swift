@@ -5,13 +5,13 @@ import Testing
 /// Every kind of validation error, each at its line and column.
 @Suite struct ValidationTests {
     /// Parses `text` expecting failure; returns the diagnostics.
-    func diagnostics(_ text: String) throws -> [ExperimentDiagnostic] {
+    func diagnostics(_ text: String) throws -> [ConfigDiagnostic] {
         let sandbox = try Sandbox(); defer { sandbox.cleanup() }
         do {
             _ = try sandbox.parse(text)
             Issue.record("expected the experiment to be refused")
             return []
-        } catch let error as ExperimentFileError {
+        } catch let error as ConfigFileError {
             #expect(error.diagnostics.allSatisfy { $0.file.hasSuffix("exp.toml") })
             return error.diagnostics
         }

@@ -253,8 +253,12 @@ private struct RunAttempt {
             reporter.stepStarted(name, kind: step.kind)
             let row: StepRecord
             let outcome: StepOutcome
+            // Checkpoints of an interrupted attempt at this key are picked up; a forced step
+            // starts over.
+            let resume = ResumeArea.directory(in: store.root, key: key)
+            if runner.isForced(name, options) { Scratch.remove(resume) }
             let execution = StepExecution(store: store, executor: executor, step: step, directory: scratch.appendingPathComponent(name),
-                                          seed: seed, engine: engine, reporter: reporter)
+                                          seed: seed, engine: engine, reporter: reporter, resumeDirectory: resume)
             do {
                 row = try lineage.beginStep(runID: run.id, name: name, kind: step.kind, key: key)
                 try RunAttempt.recordInputs(lineage, stepID: row.id!, inputs, services: services)
@@ -283,6 +287,7 @@ private struct RunAttempt {
             produced[name] = outcome.outputs
             services.consumed(serviceDependencies)
             if !options.keepScratch { Scratch.remove(execution.directory) }
+            ResumeArea.remove(resume)
             let seconds = Date().timeIntervalSince(stepStarted)
             reporter.stepFinished(name, kind: step.kind, status: "succeeded", seconds: seconds, detail: nil)
             summaries.append(StepSummary(name: name, kind: step.kind, key: key, status: "succeeded", cachedFromRun: nil, seconds: seconds,

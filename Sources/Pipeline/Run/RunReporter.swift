@@ -37,6 +37,9 @@ public enum DurationText {
 /// One line per event, nothing rewritten: for logs and pipes. Progress updates are not printed.
 public final class PlainReporter: RunReporter {
     private let write: @Sendable (String) -> Void
+    /// Per running step, the last tenth of its work reported (progress lines go to logs at each
+    /// tenth, not at every update).
+    private let reportedTenths = LockedValue<[String: Int]>([:])
 
     public init(write: @escaping @Sendable (String) -> Void = { line in ConsoleOutput.write(line + "\n") }) {
         self.write = write
@@ -45,8 +48,25 @@ public final class PlainReporter: RunReporter {
     public func runStarted(runID: String, experiment: String, seed: Int, steps: Int) {
         write("run \(runID) started: \(experiment), seed \(seed), \(steps) steps")
     }
-    public func stepStarted(_ step: String, kind: String) { write("step \(step) [\(kind)] running") }
-    public func stepProgress(_ step: String, _ update: ProgressUpdate) {}
+    public func stepStarted(_ step: String, kind: String) {
+        reportedTenths.withLock { $0[step] = 0 }
+        write("step \(step) [\(kind)] running")
+    }
+    /// `step NAME: 40/157 loss 2.31 … 1m02s, 1m35s left` each time the step passes a tenth of its total.
+    public func stepProgress(_ step: String, _ update: ProgressUpdate) {
+        guard let done = update.completed, let total = update.total, total > 0 else { return }
+        let tenth = done * 10 / total
+        let due = reportedTenths.withLock { reported -> Bool in
+            guard tenth > reported[step, default: 0] else { return false }
+            reported[step] = tenth
+            return true
+        }
+        guard due else { return }
+        var parts = ["\(done)/\(total)"]
+        if !update.message.isEmpty { parts.append(update.message) }
+        parts.append(DurationText.format(update.elapsed) + (update.remaining.map { ", \(DurationText.format($0)) left" } ?? ""))
+        write("step \(step): " + parts.joined(separator: " "))
+    }
     public func stepFinished(_ step: String, kind: String, status: String, seconds: Double, detail: String?) {
         write("step \(step) [\(kind)] \(status) in \(DurationText.format(seconds))\(detail.map { " (\($0))" } ?? "")")
     }

@@ -45,6 +45,8 @@ struct StepExecution {
     var seed: Int
     var engine: EngineEnvironment
     var reporter: any RunReporter
+    /// Resumable state of this step's key (see `StepContext.resumeDirectory`); nil: none.
+    var resumeDirectory: URL? = nil
 
     var inputsDirectory: URL { directory.appendingPathComponent("inputs") }
     var outputsDirectory: URL { directory.appendingPathComponent("outputs") }
@@ -77,7 +79,8 @@ struct StepExecution {
         let sink = MetricsSink()
         let context = StepContext(stepName: step.name, kind: step.kind, params: step.params, inputs: materialised, workDirectory: directory,
                                   outputDirectory: outputsDirectory, logDirectory: logsDirectory, seed: seed, engine: engine,
-                                  progress: StepProgress(stepName: step.name, reporter: reporter), metrics: sink)
+                                  progress: StepProgress(stepName: step.name, reporter: reporter), metrics: sink,
+                                  resumeDirectory: resumeDirectory)
         let result: StepResult
         do { result = try executor.execute(context) } catch {
             throw StepExecutionError(message: "\(error)", logs: (try? storeLogs()) ?? [:])

@@ -32,31 +32,19 @@ public struct ExperimentParser: Sendable {
 
     /// Reads `path` and parses it; `file:` inputs resolve relative to its directory.
     public func parse(contentsOf path: String) throws -> ExperimentSpec {
-        let url = URL(fileURLWithPath: path)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
-            throw ExperimentFileError.unreadable(path: path, reason: exists ? (isDirectory.boolValue ? "it is a directory" : "permission denied") : "no such file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ExperimentFileError.unreadable(path: path, reason: "it is not UTF-8 text")
-        }
-        return try parse(text: text, file: path, directory: url.deletingLastPathComponent())
+        let text = try ConfigDocument.experiment.readText(path)
+        return try parse(text: text, file: path, directory: URL(fileURLWithPath: path).deletingLastPathComponent())
     }
 
     /// Parses experiment text. `directory` anchors `file:` inputs (nil: leave them unresolved).
     public func parse(text: String, file: String, directory: URL?) throws -> ExperimentSpec {
-        let table: TOMLTable
-        do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
-            let position = SourcePosition(line: max(1, error.source.begin.line), column: max(1, error.source.begin.column))
-            throw ExperimentFileError.syntax(ExperimentDiagnostic(file: file, position: position, field: "", message: error.description))
-        }
+        let table = try ConfigDocument.experiment.parseTOML(text, file: file)
         let positions = SourcePositionIndex(text: text)
         var validation = Validation(file: file, positions: positions)
         let document = validation.convert(table, at: .root)
         let spec = validate(document, text: text, file: file, directory: directory, validation: &validation)
         if !validation.diagnostics.isEmpty {
-            throw ExperimentFileError.invalid(validation.diagnostics.sorted { ($0.line, $0.column, $0.field) < ($1.line, $1.column, $1.field) })
+            throw ConfigDocument.experiment.invalid(validation.diagnostics)
         }
         return spec!
     }
@@ -227,7 +215,7 @@ public struct ExperimentParser: Sendable {
                     let cycle = Array(path.drop { $0 != target }) + [name]
                     if reported.insert(Set(cycle)).inserted {
                         let shown = (cycle + [target]).joined(separator: " → ")
-                        v.diagnostics.append(ExperimentDiagnostic(file: v.file, position: input.position, field: "steps.\(name).\(input.name)",
+                        v.diagnostics.append(ConfigDiagnostic(file: v.file, position: input.position, field: "steps.\(name).\(input.name)",
                                                                   message: "dependency cycle: \(shown)", hint: "a step cannot depend on its own outputs"))
                     }
                 } else if state[target] == nil {
@@ -255,11 +243,11 @@ public struct ExperimentParser: Sendable {
 struct Validation {
     var file: String
     var positions: SourcePositionIndex
-    var diagnostics: [ExperimentDiagnostic] = []
+    var diagnostics: [ConfigDiagnostic] = []
 
     mutating func report(_ path: SpecPath, _ message: String, hint: String? = nil, atKey: Bool = false, preferValue: Bool = false) {
         let position = positions.position(of: path, preferValue: preferValue && !atKey)
-        diagnostics.append(ExperimentDiagnostic(file: file, position: position, field: path.description, message: message, hint: hint))
+        diagnostics.append(ConfigDiagnostic(file: file, position: position, field: path.description, message: message, hint: hint))
     }
 
     mutating func report(_ problems: [ParameterProblem], under base: SpecPath) {

@@ -96,30 +96,68 @@ public struct TrainExecutor: StepExecutor {
         } catch { throw StepFailure.parameter("model", "not a usable Qwen2 config: \(error)") }
     }
 
+    /// Optimizer steps between the checkpoints a `train` step leaves in its resume directory
+    /// while it runs, so that a killed run continues where it stopped. Not a parameter and not
+    /// in the key: a resumed step produces the same bytes as an uninterrupted one.
+    static let checkpointEvery = 20
+
     public func execute(_ context: StepContext) throws -> StepResult {
         let params = context.params
-        let config = try TrainExecutor.config(params, seed: context.seed)
+        var config = try TrainExecutor.config(params, seed: context.seed)
+        if context.resumeDirectory != nil { config.checkpointEvery = TrainExecutor.checkpointEvery }
         guard let dataURL = try context.input("data").url else { throw StepFailure.invalidInput("data", reason: "expected a file or directory") }
         let texts = try TrainingTexts.load(dataURL, limit: params["max_examples"]?.intValue)
-        let bundle: ModelBundle
         var baseName = "scratch"
-        if let modelTable = params["model"] {
-            let modelConfig = try TrainExecutor.modelConfig(modelTable)
-            context.progress.log("training a \(modelConfig.vocabSize)-token tokenizer on \(texts.count) examples")
-            let tokenizer = try TrainingEncoding.trainTokenizer(on: texts, vocabularySize: modelConfig.vocabSize)
-            bundle = ModelBundle(model: try Qwen2Model(config: modelConfig, seed: UInt64(context.seed)), tokenizer: tokenizer)
-        } else {
+        func loadBundle() throws -> ModelBundle {
+            if let modelTable = params["model"] {
+                let modelConfig = try TrainExecutor.modelConfig(modelTable)
+                context.progress.log("training a \(modelConfig.vocabSize)-token tokenizer on \(texts.count) examples")
+                let tokenizer = try TrainingEncoding.trainTokenizer(on: texts, vocabularySize: modelConfig.vocabSize)
+                return ModelBundle(model: try Qwen2Model(config: modelConfig, seed: UInt64(context.seed)), tokenizer: tokenizer)
+            }
             let from = try context.input("from")
             guard let url = from.url else { throw StepFailure.invalidInput("from", reason: "expected a model directory") }
-            bundle = try ModelBundle.load(directory: url)
             baseName = from.id
+            return try ModelBundle.load(directory: url)
         }
+        var bundle = try loadBundle()
         let encoding = try TrainingEncoding(tokenizer: bundle.tokenizer, systemPrompt: try params.string("system_prompt"))
-        let trainer = try Trainer(model: bundle.model, config: config, examples: texts.map(encoding.encode))
-        context.progress.log("\(config.objective.rawValue): \(trainer.data.units) units (\(trainer.data.truncatedSequences) truncated, \(trainer.data.droppedUnits) dropped), \(trainer.totalSteps) steps")
-        var log = ""
-        let summary = try trainer.train(onStep: { step in
-            log += step.jsonLine() + "\n"
+        let examples = texts.map(encoding.encode)
+
+        // Continue an interrupted attempt at this key when it left a checkpoint.
+        var logLines: [String] = []
+        var trainer: Trainer? = nil
+        if let resume = context.resumeDirectory, let checkpoint = TrainResumeState.latest(in: resume) {
+            do {
+                let saved = try TrainResumeState.restore(from: checkpoint)
+                let resumed = try Trainer.resume(from: checkpoint, baseModel: bundle.model, config: config, examples: examples)
+                logLines = Array(saved.log.prefix(resumed.completedSteps))
+                for point in saved.metrics where point.index.map({ $0 <= resumed.completedSteps }) ?? false {
+                    context.metrics.record(point.key, point.value, index: point.index!)
+                }
+                trainer = resumed
+                context.progress.log("resuming after step \(resumed.completedSteps) of \(resumed.totalSteps) from \(checkpoint.path)")
+            } catch {
+                // Unusable (written by another version, damaged): start over from a fresh model.
+                context.progress.log("cannot resume from \(checkpoint.path) (\(error)); starting over")
+                Scratch.remove(resume)
+                bundle = try loadBundle()
+            }
+        }
+        let training = try trainer ?? Trainer(model: bundle.model, config: config, examples: examples)
+        context.progress.log("\(config.objective.rawValue): \(training.data.units) units (\(training.data.truncatedSequences) truncated, \(training.data.droppedUnits) dropped), \(training.totalSteps) steps")
+        let checkpoint: ((Int) throws -> String)? = context.resumeDirectory.map { resume in
+            { step in
+                let url = resume.appendingPathComponent("step-\(step)")
+                // The finished model is stored as the step's outputs, not kept as a checkpoint.
+                guard step < training.totalSteps else { return url.path }
+                try training.saveCheckpoint(to: url, extraFiles: TrainResumeState.files(log: logLines, metrics: context.metrics.all))
+                TrainResumeState.removeOthers(than: step, in: resume)
+                return url.path
+            }
+        }
+        let summary = try training.train(checkpoint: checkpoint, onStep: { step in
+            logLines.append(step.jsonLine())
             for key in step.metrics.keys.sorted() { context.metrics.record(key, step.metrics[key]!, index: step.step) }
             context.metrics.record("learning_rate", step.learningRate, index: step.step)
             context.metrics.record("grad_norm", step.gradientNorm, index: step.step)
@@ -131,9 +169,12 @@ public struct TrainExecutor: StepExecutor {
             message += String(format: " %.0f tok/s", step.tokensPerSecond)
             context.progress.update(completed: step.step, total: step.totalSteps, message)
         })
-        try Data(log.utf8).write(to: context.outputURL("log"))
-        try bundle.export(to: context.outputURL("model"))
-        if config.lora != nil { try bundle.exportAdapter(to: context.outputURL("adapter"), baseModel: baseName) }
+        try Data(logLines.map { $0 + "\n" }.joined().utf8).write(to: context.outputURL("log"))
+        // The trainer's model: a resumed full fine-tune holds the checkpoint's weights in a new
+        // model (the bundle's stays the base); for LoRA the two are the same object.
+        let trained = ModelBundle(model: training.model, tokenizer: bundle.tokenizer)
+        try trained.export(to: context.outputURL("model"))
+        if config.lora != nil { try trained.exportAdapter(to: context.outputURL("adapter"), baseModel: baseName) }
         for key in summary.finalMetrics.keys.sorted() { context.metrics.record(key, summary.finalMetrics[key]!) }
         context.metrics.record("units", Double(summary.data.units))
         context.metrics.record("truncated_sequences", Double(summary.data.truncatedSequences))

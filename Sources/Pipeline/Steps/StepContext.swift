@@ -19,9 +19,14 @@ public struct StepContext: Sendable {
     public var engine: EngineEnvironment
     public var progress: StepProgress
     public var metrics: MetricsSink
+    /// Where a long step may keep resumable state (checkpoints) that survives a failed or killed
+    /// run: one directory per step key, kept until the step succeeds, then removed by the
+    /// runner. Nil when the step must start from nothing (`replay`, `--force`).
+    public var resumeDirectory: URL?
 
     public init(stepName: String, kind: String, params: StepParameters, inputs: [String: MaterializedInput], workDirectory: URL,
-                outputDirectory: URL, logDirectory: URL, seed: Int, engine: EngineEnvironment, progress: StepProgress, metrics: MetricsSink) {
+                outputDirectory: URL, logDirectory: URL, seed: Int, engine: EngineEnvironment, progress: StepProgress, metrics: MetricsSink,
+                resumeDirectory: URL? = nil) {
         self.stepName = stepName
         self.kind = kind
         self.params = params
@@ -33,6 +38,7 @@ public struct StepContext: Sendable {
         self.engine = engine
         self.progress = progress
         self.metrics = metrics
+        self.resumeDirectory = resumeDirectory
     }
 
     /// The path to write output `name` to.

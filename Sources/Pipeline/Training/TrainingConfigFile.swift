@@ -50,28 +50,19 @@ public struct TrainingConfigFile: Sendable, Equatable {
     }
 
     /// Reads and validates `url`.
-    public static func load(_ url: URL) throws(TrainingConfigFileError) -> TrainingConfigFile {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw .unreadable(path: url.path, reason: FileManager.default.fileExists(atPath: url.path) ? "it cannot be read" : "no such file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw .unreadable(path: url.path, reason: "it is not UTF-8 text") }
+    public static func load(_ url: URL) throws(ConfigFileError) -> TrainingConfigFile {
+        let text = try ConfigDocument.training.readText(url.path)
         return try parse(text: text, file: url.path)
     }
 
     /// Parses and validates TOML text; every problem is reported at once, in file order.
-    public static func parse(text: String, file: String) throws(TrainingConfigFileError) -> TrainingConfigFile {
-        let table: TOMLTable
-        do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
-            let position = SourcePosition(line: max(1, error.source.begin.line), column: max(1, error.source.begin.column))
-            throw .syntax(ExperimentDiagnostic(file: file, position: position, field: "", message: error.description))
-        } catch {
-            throw .syntax(ExperimentDiagnostic(file: file, position: .start, field: "", message: "\(error)"))
-        }
+    public static func parse(text: String, file: String) throws(ConfigFileError) -> TrainingConfigFile {
+        let table = try ConfigDocument.training.parseTOML(text, file: file)
         var reader = Reader(file: file, positions: SourcePositionIndex(text: text))
         let document = reader.convert(table, at: .root)
         let result = reader.read(document)
         if !reader.diagnostics.isEmpty {
-            throw .invalid(reader.diagnostics.sorted { ($0.line, $0.column, $0.field) < ($1.line, $1.column, $1.field) })
+            throw ConfigDocument.training.invalid(reader.diagnostics)
         }
         return result
     }
@@ -80,7 +71,7 @@ public struct TrainingConfigFile: Sendable, Equatable {
     private struct Reader {
         let file: String
         let positions: SourcePositionIndex
-        var diagnostics: [ExperimentDiagnostic] = []
+        var diagnostics: [ConfigDiagnostic] = []
 
         mutating func report(_ path: SpecPath, _ message: String, hint: String? = nil, atKey: Bool = false) {
             var field = ""
@@ -90,7 +81,7 @@ public struct TrainingConfigFile: Sendable, Equatable {
                 case .index(let index): field += "[\(index)]"
                 }
             }
-            diagnostics.append(ExperimentDiagnostic(file: file, position: positions.position(of: path, preferValue: !atKey),
+            diagnostics.append(ConfigDiagnostic(file: file, position: positions.position(of: path, preferValue: !atKey),
                                                     field: field, message: message, hint: hint))
         }
 
@@ -249,31 +240,6 @@ public struct TrainingConfigFile: Sendable, Equatable {
                 return nil
             }
             return config
-        }
-    }
-}
-
-/// Why a training config file was refused. Every case says where.
-public enum TrainingConfigFileError: Error, CustomStringConvertible, Sendable {
-    case unreadable(path: String, reason: String)
-    case syntax(ExperimentDiagnostic)
-    case invalid([ExperimentDiagnostic])
-
-    public var diagnostics: [ExperimentDiagnostic] {
-        switch self {
-        case .unreadable: return []
-        case .syntax(let d): return [d]
-        case .invalid(let ds): return ds
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .unreadable(let path, let reason): return "cannot read training config \(path): \(reason)"
-        case .syntax(let d): return "\(d.file):\(d.line):\(d.column): TOML syntax error: \(d.message)"
-        case .invalid(let ds):
-            if ds.count == 1 { return "training config: \(ds[0])" }
-            return "the training config has \(ds.count) problems:\n" + ds.map { "  " + $0.description }.joined(separator: "\n")
         }
     }
 }

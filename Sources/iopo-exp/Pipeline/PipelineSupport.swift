@@ -31,7 +31,7 @@ enum PipelineCLI {
     /// Runs `body`, turning pipeline errors into CLI errors (exit 2 for bad input, 1 for failed
     /// steps); store, lineage and git errors pass through to `ErrorReport`.
     static func mapErrors<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as ExperimentFileError {
+        do { return try body() } catch let error as ConfigFileError {
             throw CLIError.invalid(error.description)
         } catch let error as PipelineError {
             throw CLIError(code: error.isUsageError ? .invalidInput : .failure, message: error.description)

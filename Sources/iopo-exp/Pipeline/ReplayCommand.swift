@@ -22,7 +22,7 @@ struct ReplayCommand: ParsableCommand {
         let report: ReplayReport = try PipelineCLI.mapErrors {
             let lineage = try storeOptions.openLineage(.write)
             let run = try lineage.resolveRun(runName)
-            let replayer = Replayer(lineage: lineage, registry: PipelineCLI.registry(), reporter: isatty(1) != 0 && !output.json ? TerminalReporter() : SilentReporter())
+            let replayer = Replayer(lineage: lineage, registry: PipelineCLI.registry(), reporter: PipelineCLI.reporter(json: output.json))
             let spec = try replayer.storedSpec(of: run)
             try BLASPinning.ensure(blas: spec.engine.blas, threads: spec.engine.threads)
             if !output.json {
