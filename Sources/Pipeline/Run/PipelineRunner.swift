@@ -255,10 +255,11 @@ private struct RunAttempt {
             let outcome: StepOutcome
             // Checkpoints of an interrupted attempt at this key are picked up; a forced step
             // starts over.
-            let resume = ResumeArea.directory(in: store.root, key: key)
-            if runner.isForced(name, options) { Scratch.remove(resume) }
+            let resume = ResumeClaim.claim(in: store.root, key: key)
+            defer { resume?.release(succeeded: false) }
+            if runner.isForced(name, options) { resume?.discard() }
             let execution = StepExecution(store: store, executor: executor, step: step, directory: scratch.appendingPathComponent(name),
-                                          seed: seed, engine: engine, reporter: reporter, resumeDirectory: resume)
+                                          seed: seed, engine: engine, reporter: reporter, resumeDirectory: resume?.directory)
             do {
                 row = try lineage.beginStep(runID: run.id, name: name, kind: step.kind, key: key)
                 try RunAttempt.recordInputs(lineage, stepID: row.id!, inputs, services: services)
@@ -287,7 +288,7 @@ private struct RunAttempt {
             produced[name] = outcome.outputs
             services.consumed(serviceDependencies)
             if !options.keepScratch { Scratch.remove(execution.directory) }
-            ResumeArea.remove(resume)
+            resume?.release(succeeded: true)
             let seconds = Date().timeIntervalSince(stepStarted)
             reporter.stepFinished(name, kind: step.kind, status: "succeeded", seconds: seconds, detail: nil)
             summaries.append(StepSummary(name: name, kind: step.kind, key: key, status: "succeeded", cachedFromRun: nil, seconds: seconds,

@@ -145,7 +145,7 @@ public struct TrainExecutor: StepExecutor {
             }
         }
         let training = try trainer ?? Trainer(model: bundle.model, config: config, examples: examples)
-        context.progress.log("\(config.objective.rawValue): \(training.data.units) units (\(training.data.truncatedSequences) truncated, \(training.data.droppedUnits) dropped), \(training.totalSteps) steps")
+        context.progress.log("\(config.objective.rawValue) on \(training.data.units) units (\(training.data.truncatedSequences) sequences truncated, \(training.data.droppedUnits) units dropped), \(training.totalSteps) optimizer steps")
         let checkpoint: ((Int) throws -> String)? = context.resumeDirectory.map { resume in
             { step in
                 let url = resume.appendingPathComponent("step-\(step)")
