@@ -46,6 +46,8 @@ enum ErrorReport {
         case let error as CLIError:
             return (error.code, error.message)
         default:
+            // The engine's typed errors, wherever a command let one through unmapped.
+            if let mapped = EngineErrorMapping.cliError(error) as? CLIError { return (mapped.code, mapped.message) }
             return nil
         }
     }

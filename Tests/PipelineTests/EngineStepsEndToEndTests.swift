@@ -62,49 +62,51 @@ import Testing
         #expect(diff.stdout.contains("eval_iopo/in_domain/if_s"), "\(diff.stdout)")
     }
 
-    @Test func aTrainStepKilledMidTrainingResumesFromItsCheckpointAndEndsIdentical() throws {
-        let sandbox = try Sandbox(); defer { sandbox.cleanup() }
-        let cli = CLIRun(directory: sandbox.directory)
-        // 96 SFT sequences one per optimizer step: checkpoints at steps 20, 40, 60 and 80.
-        try sandbox.write("""
-            [experiment]
-            name = "killed-training"
-            [engine]
-            blas = "haswell"
-            threads = 1
-            [model.small]
-            hidden_size = 32
-            num_hidden_layers = 2
-            num_attention_heads = 4
-            num_key_value_heads = 2
-            intermediate_size = 64
-            vocab_size = 320
-            max_position_embeddings = 512
-            [steps.data]
-            kind = "data"
-            train_quadruples = 48
-            eval_in_domain = 1
-            eval_out_of_domain = 1
-            max_constraints = 3
-            [steps.sft]
-            kind = "train"
-            objective = "sft"
-            model = "small"
-            data = "data.train"
-            learning_rate = 1e-3
-            batch_size = 1
-            micro_batch_size = 1
+    /// 96 SFT sequences, one per optimizer step: checkpoints at steps 20, 40, 60 and 80.
+    static let killedTraining = """
+        [experiment]
+        name = "killed-training"
+        [engine]
+        blas = "haswell"
+        threads = 1
+        [model.small]
+        hidden_size = 32
+        num_hidden_layers = 2
+        num_attention_heads = 4
+        num_key_value_heads = 2
+        intermediate_size = 64
+        vocab_size = 320
+        max_position_embeddings = 512
+        [steps.data]
+        kind = "data"
+        train_quadruples = 48
+        eval_in_domain = 1
+        eval_out_of_domain = 1
+        max_constraints = 3
+        [steps.sft]
+        kind = "train"
+        objective = "sft"
+        model = "small"
+        data = "data.train"
+        learning_rate = 1e-3
+        batch_size = 1
+        micro_batch_size = 1
 
-            """, to: "exp.toml")
+        """
+
+    /// Starts `run exp.toml`, SIGKILLs it as soon as the train step's first checkpoint appears,
+    /// and returns that checkpoint's directory.
+    func runKilledAfterFirstCheckpoint(_ sandbox: Sandbox) throws -> URL {
         let resumeArea = sandbox.path("store/resume")
-        func checkpoints() -> [String] {
+        func checkpoints() -> [URL] {
             let keys = (try? FileManager.default.contentsOfDirectory(atPath: resumeArea.path)) ?? []
-            return keys.flatMap { key in
-                ((try? FileManager.default.contentsOfDirectory(atPath: resumeArea.appendingPathComponent(key).path)) ?? [])
-                    .filter { $0.hasPrefix("step-") }
+            return keys.flatMap { key -> [URL] in
+                let directory = resumeArea.appendingPathComponent(key)
+                return ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+                    .filter { $0.hasPrefix("step-") }.map { directory.appendingPathComponent($0) }
             }
         }
-        let process = try cli.start(["run", "exp.toml"])
+        let process = try CLIRun(directory: sandbox.directory).start(["run", "exp.toml"])
         let deadline = Date().addingTimeInterval(300)
         while checkpoints().isEmpty && process.isRunning && Date() < deadline { usleep(10_000) }
         let stillTraining = process.isRunning
@@ -112,22 +114,48 @@ import Testing
         process.waitUntilExit()
         try #require(stillTraining, "the run finished before its first checkpoint could be observed")
         let left = checkpoints()
-        #expect(left.count == 1, "\(left)")
+        try #require(left.count == 1, "\(left)")
+        return left[0]
+    }
 
-        let resumed = try cli(["run", "exp.toml"])
-        #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
-        #expect(resumed.stdout.contains("step data [data] cached"), "\(resumed.stdout)")
-        #expect(resumed.stdout.contains("resuming after step \(left[0].dropFirst("step-".count)) of 96"), "\(resumed.stdout)")
-        #expect(!FileManager.default.fileExists(atPath: resumeArea.path), "resume state left after success")
-
-        // The replay trains from the start, without checkpoints: model, log and every curve point
-        // must equal what the resumed run recorded.
+    /// The replay trains from the start, without checkpoints: model, log and every curve point
+    /// must equal what the run that resumed (or started over) recorded.
+    func expectReplayIdentical(_ cli: CLIRun) throws {
         let replay = try cli(["replay", "last", "--check"])
         #expect(replay.status == 0, "\(replay.stdout)\n\(replay.stderr)")
         let sftLine = replay.stdout.split(separator: "\n").first { $0.hasSuffix(" sft [train]") }
         #expect(sftLine?.hasPrefix("identical") == true, "\(replay.stdout)")
-        // The resumed run's loss curve is whole: the points before the checkpoint came back with it.
+        // The curve is whole: the points before the checkpoint came back with it.
         let log = try cli(["log", "last", "--metric", "sft/loss"])
         #expect(log.status == 0 && log.stdout.contains("sft/loss  (96 points)"), "\(log.stdout)\n\(log.stderr)")
+    }
+
+    @Test func aTrainStepKilledMidTrainingResumesFromItsCheckpointAndEndsIdentical() throws {
+        let sandbox = try Sandbox(); defer { sandbox.cleanup() }
+        let cli = CLIRun(directory: sandbox.directory)
+        try sandbox.write(EngineStepsEndToEndTests.killedTraining, to: "exp.toml")
+        let checkpoint = try runKilledAfterFirstCheckpoint(sandbox)
+
+        let resumed = try cli(["run", "exp.toml"])
+        #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
+        #expect(resumed.stdout.contains("step data [data] cached"), "\(resumed.stdout)")
+        #expect(resumed.stdout.contains("resuming after step \(checkpoint.lastPathComponent.dropFirst("step-".count)) of 96"), "\(resumed.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.path("store/resume").path), "resume state left after success")
+        try expectReplayIdentical(cli)
+    }
+
+    @Test func aDamagedCheckpointIsReportedAndTrainingStartsOver() throws {
+        let sandbox = try Sandbox(); defer { sandbox.cleanup() }
+        let cli = CLIRun(directory: sandbox.directory)
+        try sandbox.write(EngineStepsEndToEndTests.killedTraining, to: "exp.toml")
+        let checkpoint = try runKilledAfterFirstCheckpoint(sandbox)
+        let weights = try #require(try FileManager.default.contentsOfDirectory(atPath: checkpoint.path).first { $0.hasSuffix(".safetensors") })
+        try Data("not safetensors".utf8).write(to: checkpoint.appendingPathComponent(weights))
+
+        let rerun = try cli(["run", "exp.toml"])
+        #expect(rerun.status == 0, "\(rerun.stdout)\n\(rerun.stderr)")
+        #expect(rerun.stdout.contains("cannot resume from") && rerun.stdout.contains("starting over"), "\(rerun.stdout)")
+        #expect(!rerun.stdout.contains("resuming after step"), "\(rerun.stdout)")
+        try expectReplayIdentical(cli)
     }
 }
