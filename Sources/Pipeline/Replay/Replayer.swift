@@ -67,7 +67,7 @@ public final class Replayer {
                     return ResolvedInput(input: input, value: .endpoint(service: service, output: output, key: recorded[service]?.step.key ?? ""))
                 }
                 guard let artifact = edges[input.name] else { throw StepFailure.message("the recorded run has no input \"\(input.name)\" for this step") }
-                return ResolvedInput(input: input, value: .artifact(ArtifactRef(artifact)))
+                return ResolvedInput(input: input, value: .artifact(artifact))
             }
         }
 

@@ -2,33 +2,16 @@ import Foundation
 import Lineage
 import Store
 
-/// A stored artifact as the runner passes it between steps: object id, whether it is a file or
-/// a directory, the name it is recorded under (`sft.model`, `configs/sft.yaml`) and its size.
-public struct ArtifactRef: Sendable, Equatable, Codable {
-    public var id: String
-    public var kind: String
-    public var name: String
-    public var size: Int
+/// A stored artifact as the runner passes it between steps: the lineage's artifact row (object
+/// id, file or directory, the name it is recorded under — `sft.model`, `configs/sft.yaml` — and
+/// its size), so what a step produced is recorded as it is, with no conversion.
+public typealias ArtifactRef = ArtifactRecord
 
-    public init(id: String, kind: String, name: String, size: Int) {
-        self.id = id
-        self.kind = kind
-        self.name = name
-        self.size = size
-    }
-
+extension ArtifactRecord {
     init(_ result: AddResult, name: String) {
         self.init(id: result.id.description, kind: result.kind.rawValue, name: name, size: result.size)
     }
 
-    init(_ record: ArtifactRecord) {
-        self.init(id: record.id, kind: record.kind, name: record.name, size: record.size)
-    }
-
-    /// The lineage row.
-    var record: ArtifactRecord {
-        get throws { ArtifactRecord(id: id, kind: kind, name: name, size: size) }
-    }
     public var isDirectory: Bool { kind == AddResult.Kind.directory.rawValue }
 }
 

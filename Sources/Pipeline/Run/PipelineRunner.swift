@@ -341,11 +341,11 @@ private struct RunAttempt {
         for resolved in inputs {
             switch resolved.value {
             case .artifact(let artifact):
-                try lineage.recordEdge(stepID: stepID, artifact: try artifact.record, name: resolved.input.name, direction: .input)
+                try lineage.recordEdge(stepID: stepID, artifact: artifact, name: resolved.input.name, direction: .input)
             case .endpoint(let service, _, _):
                 for served in services?.services[service]?.inputs ?? [] {
                     if case .artifact(let artifact) = served.value {
-                        try lineage.recordEdge(stepID: stepID, artifact: try artifact.record, name: "\(resolved.input.name)/\(served.input.name)", direction: .input)
+                        try lineage.recordEdge(stepID: stepID, artifact: artifact, name: "\(resolved.input.name)/\(served.input.name)", direction: .input)
                     }
                 }
             }
@@ -354,7 +354,7 @@ private struct RunAttempt {
 
     static func recordArtifacts(_ lineage: LineageDatabase, stepID: Int64, _ artifacts: [String: ArtifactRef], direction: StepEdge.Direction) throws {
         for name in artifacts.keys.sorted() {
-            try lineage.recordEdge(stepID: stepID, artifact: try artifacts[name]!.record, name: name, direction: direction)
+            try lineage.recordEdge(stepID: stepID, artifact: artifacts[name]!, name: name, direction: direction)
         }
     }
 

@@ -34,7 +34,7 @@ final class StepCacheIndex {
         var outputs: [String: ArtifactRef] = [:]
         var logs: [String: ArtifactRef] = [:]
         for edge in recorded.outputs {
-            if LogEdge.isLog(edge.name) { logs[edge.name] = ArtifactRef(edge.artifact) } else { outputs[edge.name] = ArtifactRef(edge.artifact) }
+            if LogEdge.isLog(edge.name) { logs[edge.name] = edge.artifact } else { outputs[edge.name] = edge.artifact }
         }
         let entry = Entry(stepID: recorded.step.id!, runID: recorded.step.runID, stepName: recorded.step.name, outputs: outputs, logs: logs,
                           metrics: recorded.metrics.map { MetricsSink.Point(key: $0.key, value: $0.value, index: $0.index) },
