@@ -27,16 +27,33 @@ public enum Evaluation {
             try checkJudge(config.judge, for: dataset)
             datasets.append(dataset)
         }
+        // 1. Responses, in one flat list over all datasets: from the file given (checked before
+        // anything is written), or from the model.
+        let items = datasets.flatMap { dataset in dataset.items.map { (dataset: dataset.name, item: $0) } }
+        var providedReplies: [GeneratedResponse]?
+        if let file = config.responsesFile {
+            let provided = try ProvidedResponses.load(file)
+            let missing = items.filter { provided.entry(dataset: $0.dataset, item: $0.item) == nil }
+            if let first = missing.first {
+                throw EvaluationError.dataset(file: file, detail: "no response for \(missing.count) of \(items.count) records, the first dataset \(first.dataset) record \(first.item.id) (prompt \"\(first.item.prompt.prefix(60))…\")")
+            }
+            providedReplies = items.map { entry -> GeneratedResponse in
+                switch provided.entry(dataset: entry.dataset, item: entry.item)! {
+                case .text(let text): return GeneratedResponse(reply: ChatReply(content: text, finishReason: nil, promptTokens: nil, completionTokens: nil), error: nil, requested: false)
+                case .missing(let error): return GeneratedResponse(reply: nil, error: error, requested: false)
+                }
+            }
+        }
         let directory = config.outputDirectory
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
             throw EvaluationError.io(path: directory.path, detail: "cannot create the output directory: \(error.localizedDescription)")
         }
+        if let providedReplies {
+            return try await judgeAndWrite(config, datasets: datasets, replies: providedReplies, responseCache: nil)
+        }
         let responseCache = try ResponseCache(url: directory.appendingPathComponent("responses-cache.jsonl"))
-
-        // 1. Responses, in one flat list over all datasets.
-        let items = datasets.flatMap { dataset in dataset.items.map { (dataset: dataset.name, item: $0) } }
         let client = OpenAIClient(baseURL: config.endpoint, apiKey: config.apiKey, retry: config.retry, timeout: config.requestTimeout)
         let parameters = config.chatParameters
         let counter = ProgressCounter(phase: .responses, total: items.count, report: config.progress)
@@ -62,6 +79,13 @@ public enum Evaluation {
             }
         }
 
+        return try await judgeAndWrite(config, datasets: datasets, replies: replies, responseCache: responseCache)
+    }
+
+    /// Judges every dataset's responses, scores them and writes the three files.
+    static func judgeAndWrite(_ config: EvaluationConfig, datasets: [EvalDataset], replies: [GeneratedResponse],
+                              responseCache: ResponseCache?) async throws -> EvaluationResult {
+        let directory = config.outputDirectory
         // 2. Judgments and metrics, dataset by dataset.
         var judgeCache: ResponseCache?
         if config.judge == .llm && datasets.contains(where: { $0.format == .trace }) {
@@ -93,7 +117,7 @@ public enum Evaluation {
         try CanonicalJSON.write(responseLines.map { $0 + "\n" }.joined(), to: responsesFile)
         try CanonicalJSON.write(outcomes.flatMap(\.judgmentLines).map { $0 + "\n" }.joined(), to: judgmentsFile)
         try CanonicalJSON.write(CanonicalJSON.document(metricsDocument), to: metricsFile)
-        let hits = await responseCache.hits + (await judgeCache?.hits ?? 0)
+        let hits = (await responseCache?.hits ?? 0) + (await judgeCache?.hits ?? 0)
         var flat: [String: Double] = [:]
         flatten(metricsDocument, prefix: "", into: &flat)
         return EvaluationResult(metrics: flat, responsesFile: responsesFile, judgmentsFile: judgmentsFile, metricsFile: metricsFile,

@@ -87,12 +87,16 @@ public struct EvaluationConfig: Sendable {
     public var retry: RetryPolicy
     public var requestTimeout: Duration
     public var progress: (@Sendable (EvaluationProgress) -> Void)?
+    /// Judge the responses in this JSONL file instead of querying `endpoint` (see
+    /// `ProvidedResponses` for the two accepted shapes); `endpoint` and `model` are then unused.
+    public var responsesFile: String?
 
     public init(endpoint: String, model: String, apiKey: String? = nil, datasets: [DatasetSpec], judge: JudgeKind,
                 judgeSettings: JudgeSettings? = nil, systemPrompt: String = TraceEvalRecord.systemPrompt,
                 temperature: Double = 0.1, topP: Double? = nil, maxTokens: Int? = nil, seed: Int? = 0,
                 concurrency: Int = 4, limit: Int? = nil, outputDirectory: URL, retry: RetryPolicy = RetryPolicy(),
-                requestTimeout: Duration = .seconds(600), progress: (@Sendable (EvaluationProgress) -> Void)? = nil) {
+                requestTimeout: Duration = .seconds(600), progress: (@Sendable (EvaluationProgress) -> Void)? = nil,
+                responsesFile: String? = nil) {
         self.endpoint = endpoint
         self.model = model
         self.apiKey = apiKey
@@ -110,6 +114,7 @@ public struct EvaluationConfig: Sendable {
         self.retry = retry
         self.requestTimeout = requestTimeout
         self.progress = progress
+        self.responsesFile = responsesFile
     }
 
     var chatParameters: ChatParameters {
@@ -117,7 +122,7 @@ public struct EvaluationConfig: Sendable {
     }
 
     func validate() throws(EvaluationError) {
-        if model.isEmpty { throw .invalidSetting(field: "model", detail: "must not be empty") }
+        if model.isEmpty && responsesFile == nil { throw .invalidSetting(field: "model", detail: "must not be empty") }
         if datasets.isEmpty { throw .invalidSetting(field: "data", detail: "give at least one dataset") }
         if concurrency < 1 || concurrency > 1024 { throw .invalidSetting(field: "concurrency", detail: "must be in 1...1024, got \(concurrency)") }
         if !(temperature >= 0) || !temperature.isFinite { throw .invalidSetting(field: "temperature", detail: "must be ≥ 0, got \(temperature)") }

@@ -73,6 +73,7 @@ extension Evaluation {
                 ($0.name, CanonicalJSON.object(["format": .string($0.format.rawValue), "records": CanonicalJSON.integer($0.items.count)]))
             })),
         ]
+        if let file = config.responsesFile { members["responses_file"] = .string(file) }
         if config.judge == .llm, let judge = config.judgeSettings {
             members["judge_model"] = .string(judge.model)
             members["judge_temperature"] = CanonicalJSON.number(judge.temperature)

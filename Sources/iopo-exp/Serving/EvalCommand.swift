@@ -11,7 +11,8 @@ struct EvalCommand: AsyncParsableCommand {
         discussion: """
             The model is an endpoint (--endpoint URL --model NAME: vLLM, a hosted API, iopo-exp serve) \
             or a model directory (--model-dir DIR), which is served on a free loopback port for the \
-            evaluation and stopped after. Defaults follow the paper: system prompt "You are a helpful \
+            evaluation and stopped after, or responses produced elsewhere (--responses-from FILE: \
+            vLLM outputs, a paper's released outputs, an earlier run), judged without any model. Defaults follow the paper: system prompt "You are a helpful \
             assistant.", temperature 0.1 (0 gives exact determinism), seed 0 sent with every request. \
             TRACE data is judged by --judge rule (synthetic data with checks) or --judge llm (TRACE's \
             judge protocol against --judge-endpoint); IFEval data by the IFEval checkers. Writes \
@@ -25,6 +26,8 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "With --model-dir: a PEFT LoRA adapter to apply.") var adapter: String?
     @Option(help: "With --model-dir: engine threads of the server (default: --concurrency, at most 16).") var maxBatch: Int?
     @Option(help: "Environment variable holding the model endpoint's API key (none is sent by default).") var apiKeyEnv: String?
+    @Option(help: ArgumentHelp("Judge the responses in this JSONL file instead of querying a model: IFEval's input_response_data.jsonl ({\"prompt\", \"response\"} lines, matched by prompt) or a responses.jsonl written by eval (matched by dataset and id).", valueName: "file"))
+    var responsesFrom: String?
 
     @Option(name: .customLong("data"), help: "A dataset, FILE or NAME=FILE (repeatable); the format is recognised. NAME keys its metrics (default: trace or ifeval).")
     var data: [String] = []
@@ -97,7 +100,9 @@ struct EvalCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if (endpoint == nil) == (modelDir == nil) { throw CLIError.invalid("give either --endpoint URL --model NAME or --model-dir DIR") }
+        if [endpoint != nil, modelDir != nil, responsesFrom != nil].filter({ $0 }).count != 1 {
+            throw CLIError.invalid("give one of --endpoint URL --model NAME, --model-dir DIR or --responses-from FILE")
+        }
         if endpoint != nil && model == nil { throw CLIError.invalid("--endpoint needs --model NAME") }
         guard timeout > 0, timeout.isFinite else { throw CLIError.invalid("--timeout must be a positive number of seconds") }
         let specs = try datasets()
@@ -128,7 +133,7 @@ struct EvalCommand: AsyncParsableCommand {
             datasets: specs, judge: kind, judgeSettings: judgeSettings, systemPrompt: systemPrompt,
             temperature: temperature, topP: topP, maxTokens: maxTokens, seed: seed, concurrency: concurrency, limit: limit,
             outputDirectory: URL(fileURLWithPath: out), retry: RetryPolicy(maxAttempts: retries),
-            requestTimeout: .milliseconds(Int64(timeout * 1000)), progress: report)
+            requestTimeout: .milliseconds(Int64(timeout * 1000)), progress: report, responsesFile: responsesFrom)
         let result: EvaluationResult
         do {
             result = try await ServingCLI.mapErrors { try await Evaluation.run(config) }
