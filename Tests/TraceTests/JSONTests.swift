@@ -65,6 +65,27 @@ import Testing
         }
     }
 
+    @Test func thePythonDialectAcceptsWhatJSONLoadsAcceptsAndStrictDoesNot() throws {
+        for text in ["NaN", "[Infinity, -Infinity]", #""\ud800x""#, #""\udc00""#, #""\ud800\u0041""#] {
+            #expect(throws: JSONSyntaxError.self, "\(text)") { try JSONParser.parse(text) }
+        }
+        #expect(try JSONParser.parse("[NaN, Infinity, -Infinity, -1]", dialect: .python)
+                == .array([.number("NaN"), .number("Infinity"), .number("-Infinity"), .number("-1")]))
+        // A lone surrogate becomes U+FFFD; one followed by a non-low escape leaves that escape to be read.
+        #expect(try JSONParser.parse(#""\ud800x""#, dialect: .python) == .string("\u{FFFD}x"))
+        #expect(try JSONParser.parse(#""\ud800\u0041""#, dialect: .python) == .string("\u{FFFD}A"))
+        #expect(try JSONParser.parse(#""\ud83d\ude00""#, dialect: .python) == .string("😀"))
+        for text in ["nan", "-NaN", "Infinit", "+1", "[1,]"] {
+            #expect(throws: JSONSyntaxError.self, "\(text)") { try JSONParser.parse(text, dialect: .python) }
+        }
+        do {
+            _ = try JSONParser.parse("[1,\n 2,]", dialect: .python)
+            Issue.record("expected a syntax error")
+        } catch {
+            #expect(error.line == 2 && error.column == 4 && error.offset == 7)
+        }
+    }
+
     @Test func duplicateKeysLookUpTheLastLikePython() throws {
         let value = try JSONParser.parse(#"{"k": 1, "k": 2}"#)
         #expect(value["k"]?.intValue == 2)

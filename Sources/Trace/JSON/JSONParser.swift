@@ -1,12 +1,16 @@
-// A strict JSON parser (RFC 8259, as Python's json.loads with strict=True) that keeps key order.
+// A strict JSON parser (RFC 8259, as Python's json.loads with strict=True) that keeps key order,
+// with a second dialect for the places where Python's exact acceptance matters (IFEval reads its
+// data and decides `detectable_format:json_format` with `json.loads`).
 //
 // Why not Foundation: JSONSerialization loses key order and conflates booleans with numbers,
 // and both would hide the "wrong type" errors the TRACE loader must report.
 
-/// A JSON syntax error, with the 1-based line and column (in UTF-8 bytes) where parsing stopped.
+/// A JSON syntax error, with the 1-based line and column (in UTF-8 bytes) where parsing stopped,
+/// and the same place as a 0-based byte offset.
 public struct JSONSyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
     public var line: Int
     public var column: Int
+    public var offset: Int
     public var message: String
 
     public var description: String { "line \(line), column \(column): \(message)" }
@@ -14,18 +18,28 @@ public struct JSONSyntaxError: Error, Sendable, Hashable, CustomStringConvertibl
 
 /// Parses JSON text into an order-preserving `JSONValue`.
 public enum JSONParser {
+    /// Which texts are accepted.
+    public enum Dialect: Sendable {
+        /// RFC 8259; lone surrogate escapes are refused (they have no UTF-8 form).
+        case strict
+        /// Python's `json.loads`: also the number literals `NaN`, `Infinity` and `-Infinity`
+        /// (kept as `.number` with that text), and lone surrogate escapes, read as U+FFFD
+        /// (Python keeps the surrogate; Swift strings cannot hold one).
+        case python
+    }
+
     /// Parses a complete JSON document; surrounding whitespace is allowed, anything else is not.
-    public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
-        try parse(bytes: Array(text.utf8))
+    public static func parse(_ text: String, dialect: Dialect = .strict) throws(JSONSyntaxError) -> JSONValue {
+        try parse(bytes: Array(text.utf8), dialect: dialect)
     }
 
     /// Parses a complete JSON document from UTF-8 bytes.
-    public static func parse(bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
-        try bytes.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in try parse(buffer) }
+    public static func parse(bytes: [UInt8], dialect: Dialect = .strict) throws(JSONSyntaxError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in try parse(buffer, dialect: dialect) }
     }
 
-    static func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> JSONValue {
-        var reader = Reader(bytes: buffer)
+    static func parse(_ buffer: UnsafeBufferPointer<UInt8>, dialect: Dialect = .strict) throws(JSONSyntaxError) -> JSONValue {
+        var reader = Reader(bytes: buffer, dialect: dialect)
         reader.skipWhitespace()
         let value = try reader.parseValue(depth: 0)
         reader.skipWhitespace()
@@ -40,9 +54,13 @@ public enum JSONParser {
 
     struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
+        let dialect: Dialect
         var position = 0
 
-        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+        init(bytes: UnsafeBufferPointer<UInt8>, dialect: Dialect) {
+            self.bytes = bytes
+            self.dialect = dialect
+        }
 
         func error(_ message: String) -> JSONSyntaxError {
             var line = 1
@@ -53,7 +71,7 @@ public enum JSONParser {
                 if bytes[i] == UInt8(ascii: "\n") { line += 1; lineStart = i + 1 }
                 i += 1
             }
-            return JSONSyntaxError(line: line, column: end - lineStart + 1, message: message)
+            return JSONSyntaxError(line: line, column: end - lineStart + 1, offset: end, message: message)
         }
 
         mutating func skipWhitespace() {
@@ -75,6 +93,11 @@ public enum JSONParser {
             case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
             case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
             case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+            case UInt8(ascii: "N") where dialect == .python: try expectLiteral("NaN"); return .number("NaN")
+            case UInt8(ascii: "I") where dialect == .python: try expectLiteral("Infinity"); return .number("Infinity")
+            case UInt8(ascii: "-") where dialect == .python && position + 1 < bytes.count && bytes[position + 1] == UInt8(ascii: "I"):
+                try expectLiteral("-Infinity")
+                return .number("-Infinity")
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
             default: throw error("unexpected character, expected a value")
             }
@@ -213,6 +236,22 @@ public enum JSONParser {
                 case UInt8(ascii: "n"): out.append(0x0A)
                 case UInt8(ascii: "r"): out.append(0x0D)
                 case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u") where dialect == .python:
+                    // json.loads: a high surrogate pairs with a following low one; anything else
+                    // stays a lone surrogate (U+FFFD here) and what follows is read on its own.
+                    var code = try parseHex4()
+                    if (0xD800...0xDBFF).contains(code), position + 1 < bytes.count,
+                       bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
+                        let save = position
+                        position += 2
+                        let low = try parseHex4()
+                        if (0xDC00...0xDFFF).contains(low) {
+                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        } else {
+                            position = save
+                        }
+                    }
+                    UTF8.encode(Unicode.Scalar(code) ?? "\u{FFFD}") { out.append($0) }
                 case UInt8(ascii: "u"):
                     var scalar = try parseHex4()
                     if (0xD800...0xDBFF).contains(scalar) {
