@@ -59,7 +59,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "LineageTests", dependencies: ["Lineage", "Store"]),
+        .testTarget(name: "LineageTests", dependencies: ["Lineage", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CLITests", dependencies: ["Store"]),
         .testTarget(name: "TraceTests", dependencies: ["Trace"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),

@@ -45,16 +45,47 @@ public final class LineageDatabase: Sendable {
     }
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.write(body) } catch let error as LineageError { throw error } catch {
+        do {
+            if let db = batchConnection { return try body(db) }
+            return try pool.write(body)
+        } catch let error as LineageError { throw error } catch {
             throw LineageError.database("\(error)", path: path)
         }
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.read(body) } catch let error as LineageError { throw error } catch {
+        do {
+            if let db = batchConnection { return try body(db) }
+            return try pool.read(body)
+        } catch let error as LineageError { throw error } catch {
             throw LineageError.database("\(error)", path: path)
         }
     }
+
+    /// Runs `body`, whose calls to this database on this thread form one write transaction:
+    /// committed together when it returns, rolled back together when it throws. (A cached step
+    /// is a dozen small writes; committing them once is most of what makes a no-op rerun fast.)
+    /// Other threads are not affected: they wait for the transaction like any other writer.
+    public func batch<T>(_ body: () throws -> T) throws -> T {
+        if batchConnection != nil { return try body() }
+        var failure: Error?
+        do {
+            return try pool.write { db in
+                let key = batchKey
+                Thread.current.threadDictionary[key] = db
+                defer { Thread.current.threadDictionary.removeObject(forKey: key) }
+                do { return try body() } catch { failure = error; throw error }
+            }
+        } catch {
+            // The body's own error as it was thrown; the database's (commit, busy) as ours.
+            if let failure { throw failure }
+            throw LineageError.database("\(error)", path: path)
+        }
+    }
+
+    /// The open transaction of a `batch` running on this thread, if any.
+    private var batchConnection: Database? { Thread.current.threadDictionary[batchKey] as? Database }
+    private var batchKey: String { "iopo-exp.lineage.batch." + path }
 
     /// Fails unless the store holds `id`: a row never names an object before it is stored.
     func requireStored(_ id: String) throws {
@@ -137,18 +168,25 @@ public final class LineageDatabase: Sendable {
         }
     }
 
+    // Params and metrics come by the hundred (a cached run copies every curve point of its steps):
+    // one prepared statement per call, executed per row, instead of a record insert each.
+
     public func recordParams(runID: String, stepName: String = "", _ params: [(String, String)]) throws {
+        guard !params.isEmpty else { return }
         try write { db in
+            let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO params (run_id, step_name, key, value) VALUES (?, ?, ?, ?)")
             for (key, value) in params {
-                try ParamRecord(runID: runID, stepName: stepName, key: key, value: value).insert(db, onConflict: .replace)
+                try statement.execute(arguments: [runID, stepName, key, value])
             }
         }
     }
 
     public func recordMetrics(runID: String, stepName: String = "", _ metrics: [(key: String, value: Double, index: Int?)]) throws {
+        guard !metrics.isEmpty else { return }
         try write { db in
+            let statement = try db.cachedStatement(sql: "INSERT INTO metrics (run_id, step_name, key, value, step_index) VALUES (?, ?, ?, ?, ?)")
             for metric in metrics {
-                try MetricRecord(runID: runID, stepName: stepName, key: metric.key, value: metric.value, index: metric.index).insert(db)
+                try statement.execute(arguments: [runID, stepName, metric.key, metric.value, metric.index])
             }
         }
     }

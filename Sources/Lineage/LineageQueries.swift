@@ -60,9 +60,30 @@ extension LineageDatabase {
             let git = try run.gitSnapshotID.flatMap { try GitSnapshot.fetchOne(db, key: $0) }
             let environment = try run.environmentID.flatMap { try EnvironmentSnapshot.fetchOne(db, key: $0) }
             let params = try ParamRecord.filter(Column("run_id") == runID).order(Column("step_name"), Column("key")).fetchAll(db)
-            let metrics = try MetricRecord.filter(Column("run_id") == runID)
+            var metrics = try MetricRecord.filter(Column("run_id") == runID)
                 .order(Column("step_name"), Column("key"), Column("step_index")).fetchAll(db)
             let steps = try StepRecord.filter(Column("run_id") == runID).order(Column("id")).fetchAll(db)
+            // A cached step's metrics are those of the step it reused, read through `cached_from`
+            // rather than copied into every rerun (databases written before that keep their copies).
+            let ownMetrics = Set(metrics.map(\.stepName))
+            var inherited = false
+            for step in steps where step.status == .cached && !ownMetrics.contains(step.name) {
+                guard let from = step.cachedFrom, let original = try StepRecord.fetchOne(db, key: from) else { continue }
+                let rows = try MetricRecord.filter(Column("run_id") == original.runID && Column("step_name") == original.name).fetchAll(db)
+                metrics += rows.map { row in
+                    var copy = row
+                    copy.runID = runID
+                    copy.stepName = step.name
+                    return copy
+                }
+                inherited = inherited || !rows.isEmpty
+            }
+            if inherited {
+                // The database's order: step, key, then index with final values (no index) first.
+                metrics.sort { a, b in
+                    (a.stepName, a.key, a.index == nil ? 0 : 1, a.index ?? 0) < (b.stepName, b.key, b.index == nil ? 0 : 1, b.index ?? 0)
+                }
+            }
             let edgeRows = try Row.fetchAll(db, sql: """
                 SELECT e.step_id, e.name, e.direction, a.id, a.kind, a.name AS artifact_name, a.size
                 FROM step_edges e JOIN artifacts a ON a.id = e.artifact_id JOIN steps s ON s.id = e.step_id

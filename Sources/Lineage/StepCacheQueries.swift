@@ -4,13 +4,13 @@ import GRDB
 public struct RecordedStep: Sendable {
     public var step: StepRecord
     public var outputs: [RunDetails.Edge]
-    /// Metrics and params the step recorded under its name in its run.
-    public var metrics: [MetricRecord]
+    /// Params the step recorded under its name in its run (its metrics are read through
+    /// `cached_from` by whoever needs them: see `details(of:)`).
     public var params: [ParamRecord]
 }
 
 extension LineageDatabase {
-    /// The newest succeeded step with `key`, with its outputs, metrics and params; one indexed
+    /// The newest succeeded step with `key`, with its outputs and params; one indexed
     /// query, so cache lookups cost the same however many runs the database holds.
     public func latestSucceededStep(key: String) throws -> RecordedStep? {
         try read { db in
@@ -24,11 +24,9 @@ extension LineageDatabase {
             let outputs = rows.map { row in
                 RunDetails.Edge(name: row["name"], artifact: ArtifactRecord(id: row["id"], kind: row["kind"], name: row["artifact_name"], size: row["size"]))
             }
-            let metrics = try MetricRecord.filter(Column("run_id") == step.runID && Column("step_name") == step.name)
-                .order(Column("key"), Column("step_index")).fetchAll(db)
             let params = try ParamRecord.filter(Column("run_id") == step.runID && Column("step_name") == step.name)
                 .order(Column("key")).fetchAll(db)
-            return RecordedStep(step: step, outputs: outputs, metrics: metrics, params: params)
+            return RecordedStep(step: step, outputs: outputs, params: params)
         }
     }
 }

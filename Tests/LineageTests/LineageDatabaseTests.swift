@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GRDB
 @testable import Lineage
 import Store
 
@@ -102,6 +103,64 @@ func shell(_ command: String, in directory: URL) throws -> String {
             try lineage.recordEdge(stepID: step.id!, artifact: ArtifactRecord(id: missing, kind: "file", name: "x", size: 1), name: "x", direction: .output)
         }
         #expect(throws: LineageError.self) { try lineage.pin(try ObjectID(parsing: missing), name: "p") }
+    }
+
+    @Test func aBatchCommitsOnceOrNotAtAll() throws {
+        let scratch = Scratch()
+        let lineage = try scratch.lineage()
+        let git = try GitCapture.capture(directory: scratch.url) { _ in "" }
+        let run = try lineage.beginRun(experiment: "e", name: "n", specObject: nil, git: git, environment: .capture(toolVersion: "t"))
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try lineage.batch {
+                let step = try lineage.beginStep(runID: run.id, name: "rolled-back", kind: "k", key: "k1")
+                try lineage.recordMetrics(runID: run.id, stepName: "rolled-back", [(key: "loss", value: 1.5, index: 1)])
+                // Reads inside the batch see its own writes.
+                #expect(try lineage.details(of: run.id).steps.map(\.step.id) == [step.id])
+                throw Stop()
+            }
+        }
+        #expect(try lineage.details(of: run.id).steps.isEmpty)
+        #expect(try lineage.details(of: run.id).metrics.isEmpty)
+
+        try lineage.batch {
+            let step = try lineage.beginStep(runID: run.id, name: "kept", kind: "k", key: "k2")
+            try lineage.batch { try lineage.recordParams(runID: run.id, stepName: "kept", [("exec.x", "1")]) }
+            try lineage.recordMetrics(runID: run.id, stepName: "kept", [(key: "loss", value: 0.5, index: 1), (key: "acc", value: 0.75, index: nil)])
+            try lineage.finishStep(step.id!, status: .succeeded)
+        }
+        let details = try lineage.details(of: run.id)
+        #expect(details.steps.map(\.step.name) == ["kept"] && details.steps.first?.step.status == .succeeded)
+        #expect(details.metrics.count == 2)
+        #expect(details.params.contains { $0.key == "exec.x" && $0.value == "1" })
+    }
+
+    @Test func cachedStepsReadTheirMetricsThroughCachedFrom() throws {
+        let scratch = Scratch()
+        let lineage = try scratch.lineage()
+        let git = try GitCapture.capture(directory: scratch.url) { _ in "" }
+        let first = try lineage.beginRun(experiment: "e", name: "1", specObject: nil, git: git, environment: .capture(toolVersion: "t"))
+        let original = try lineage.beginStep(runID: first.id, name: "train_a", kind: "k", key: "key")
+        try lineage.recordMetrics(runID: first.id, stepName: "train_a", [(key: "loss", value: 2, index: 2), (key: "loss", value: 3, index: 1),
+                                                                           (key: "loss", value: 1, index: nil)])
+        try lineage.finishStep(original.id!, status: .succeeded)
+
+        // A rerun whose step (under another name) reused it: no rows of its own, the original's metrics.
+        let second = try lineage.beginRun(experiment: "e", name: "2", specObject: nil, git: git, environment: .capture(toolVersion: "t"))
+        let cached = try lineage.beginStep(runID: second.id, name: "train_b", kind: "k", key: "key")
+        try lineage.finishStep(cached.id!, status: .cached, cachedFrom: original.id)
+        let rows = try lineage.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM metrics WHERE run_id = ?", arguments: [second.id]) }
+        #expect(rows == 0)
+        let metrics = try lineage.details(of: second.id).metrics
+        #expect(metrics.map(\.stepName) == ["train_b", "train_b", "train_b"] && metrics.allSatisfy { $0.runID == second.id })
+        #expect(metrics.map(\.index) == [nil, 1, 2] && metrics.map(\.value) == [1, 3, 2])
+
+        // A database written when cached steps copied their metrics: the copies, not doubled.
+        let third = try lineage.beginRun(experiment: "e", name: "3", specObject: nil, git: git, environment: .capture(toolVersion: "t"))
+        let copied = try lineage.beginStep(runID: third.id, name: "train_a", kind: "k", key: "key")
+        try lineage.recordMetrics(runID: third.id, stepName: "train_a", [(key: "loss", value: 1, index: nil)])
+        try lineage.finishStep(copied.id!, status: .cached, cachedFrom: original.id)
+        #expect(try lineage.details(of: third.id).metrics.map(\.value) == [1])
     }
 
     @Test func runsOfDeadProcessesAreMarkedInterrupted() throws {

@@ -65,9 +65,13 @@ import Testing
         #expect(sandbox.count("counter", "a") == 1 && sandbox.count("counter", "c") == 1)
         #expect(second.steps.map(\.outputs) == first.steps.map(\.outputs))
         #expect(second.steps.map(\.key) == first.steps.map(\.key))
-        // Cached steps carry the original's metrics and edges, so reports on the rerun work.
+        // Cached steps carry the original's metrics (read through cached_from, not copied: the
+        // rerun adds no metric rows) and edges, so reports on the rerun work.
         let again = try sandbox.lineage.details(of: second.runID)
-        #expect(again.metrics.filter { $0.stepName == "a" && $0.key == "loss" }.count == 3)
+        #expect(again.metrics.filter { $0.stepName == "a" && $0.key == "loss" }.map(\.index) == [0, 1, 2])
+        #expect(again.metrics.map { [$0.stepName, $0.key, "\($0.index ?? -1)", "\($0.value)"] }
+                == details.metrics.map { [$0.stepName, $0.key, "\($0.index ?? -1)", "\($0.value)"] })
+        #expect(again.metrics.allSatisfy { $0.runID == second.runID })
         #expect(again.steps.first { $0.step.name == "c" }?.step.cachedFrom == c.step.id)
         #expect(again.steps.first { $0.step.name == "c" }?.inputs.count == 2)
     }

@@ -234,13 +234,16 @@ private struct RunAttempt {
 
             let stepStarted = Date()
             if !runner.isForced(name, options), let hit = cache.lookup(key, expectedOutputs: step.outputs.map(\.name)) {
-                let row = try lineage.beginStep(runID: run.id, name: name, kind: step.kind, key: key)
-                try RunAttempt.recordInputs(lineage, stepID: row.id!, inputs, services: services)
-                try RunAttempt.recordArtifacts(lineage, stepID: row.id!, hit.outputs, direction: .output)
-                try RunAttempt.recordArtifacts(lineage, stepID: row.id!, hit.logs, direction: .output)
-                try lineage.recordMetrics(runID: run.id, stepName: name, hit.metrics.map { (key: $0.key, value: $0.value, index: $0.index) })
-                try lineage.recordParams(runID: run.id, stepName: name, hit.execution)
-                try lineage.finishStep(row.id!, status: .cached, cachedFrom: hit.stepID)
+                // One transaction: a cached step is recorded whole or not at all. Its metrics
+                // are not copied: reports read them through `cached_from`.
+                try lineage.batch {
+                    let row = try lineage.beginStep(runID: run.id, name: name, kind: step.kind, key: key)
+                    try RunAttempt.recordInputs(lineage, stepID: row.id!, inputs, services: services)
+                    try RunAttempt.recordArtifacts(lineage, stepID: row.id!, hit.outputs, direction: .output)
+                    try RunAttempt.recordArtifacts(lineage, stepID: row.id!, hit.logs, direction: .output)
+                    try lineage.recordParams(runID: run.id, stepName: name, hit.execution)
+                    try lineage.finishStep(row.id!, status: .cached, cachedFrom: hit.stepID)
+                }
                 produced[name] = hit.outputs
                 services.consumed(serviceDependencies)
                 let seconds = Date().timeIntervalSince(stepStarted)
@@ -283,7 +286,7 @@ private struct RunAttempt {
             try lineage.recordMetrics(runID: run.id, stepName: name, outcome.metrics.map { (key: $0.key, value: $0.value, index: $0.index) })
             try lineage.recordParams(runID: run.id, stepName: name, outcome.execution.sorted { $0.key < $1.key }.map { ("exec.\($0.key)", $0.value) })
             try lineage.finishStep(row.id!, status: .succeeded)
-            cache.add(key, .init(stepID: row.id!, runID: run.id, stepName: name, outputs: outcome.outputs, logs: outcome.logs, metrics: outcome.metrics,
+            cache.add(key, .init(stepID: row.id!, runID: run.id, stepName: name, outputs: outcome.outputs, logs: outcome.logs,
                                  execution: outcome.execution.sorted { $0.key < $1.key }.map { ("exec.\($0.key)", $0.value) }))
             produced[name] = outcome.outputs
             services.consumed(serviceDependencies)

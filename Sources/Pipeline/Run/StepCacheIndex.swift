@@ -11,7 +11,6 @@ final class StepCacheIndex {
         var stepName: String
         var outputs: [String: ArtifactRef]
         var logs: [String: ArtifactRef]
-        var metrics: [MetricsSink.Point]
         /// The original execution's `exec.*` params, copied to cached steps so that a rerun
         /// differs from its original only where something changed.
         var execution: [(String, String)]
@@ -37,7 +36,6 @@ final class StepCacheIndex {
             if LogEdge.isLog(edge.name) { logs[edge.name] = edge.artifact } else { outputs[edge.name] = edge.artifact }
         }
         let entry = Entry(stepID: recorded.step.id!, runID: recorded.step.runID, stepName: recorded.step.name, outputs: outputs, logs: logs,
-                          metrics: recorded.metrics.map { MetricsSink.Point(key: $0.key, value: $0.value, index: $0.index) },
                           execution: recorded.params.filter { $0.key.hasPrefix("exec.") }.map { ($0.key, $0.value) })
         entries[key] = entry
         return entry
