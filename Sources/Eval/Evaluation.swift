@@ -33,12 +33,13 @@ public enum Evaluation {
         var providedReplies: [GeneratedResponse]?
         if let file = config.responsesFile {
             let provided = try ProvidedResponses.load(file)
-            let missing = items.filter { provided.entry(dataset: $0.dataset, item: $0.item) == nil }
-            if let first = missing.first {
-                throw EvaluationError.dataset(file: file, detail: "no response for \(missing.count) of \(items.count) records, the first dataset \(first.dataset) record \(first.item.id) (prompt \"\(first.item.prompt.prefix(60))…\")")
+            let entries = items.map { provided.entry(dataset: $0.dataset, item: $0.item) }
+            if let index = entries.firstIndex(of: nil) {
+                let first = items[index]
+                throw EvaluationError.dataset(file: file, detail: "no response for \(entries.count { $0 == nil }) of \(items.count) records, the first dataset \(first.dataset) record \(first.item.id) (prompt \"\(first.item.prompt.prefix(60))…\")")
             }
-            providedReplies = items.map { entry -> GeneratedResponse in
-                switch provided.entry(dataset: entry.dataset, item: entry.item)! {
+            providedReplies = entries.map { entry -> GeneratedResponse in
+                switch entry! {
                 case .text(let text): return GeneratedResponse(reply: ChatReply(content: text, finishReason: nil, promptTokens: nil, completionTokens: nil), error: nil, requested: false)
                 case .missing(let error): return GeneratedResponse(reply: nil, error: error, requested: false)
                 }

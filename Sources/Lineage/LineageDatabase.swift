@@ -29,10 +29,13 @@ public final class LineageDatabase: Sendable {
     public let store: ObjectStore
     let pool: DatabasePool
     public let path: String
+    /// Where a running `batch` keeps its connection, in its thread's dictionary.
+    private let batchKey: String
 
     public init(store: ObjectStore, busyTimeout: Double = 30) throws {
         self.store = store
         self.path = store.root.appendingPathComponent(LineageDatabase.fileName).path
+        self.batchKey = "iopo-exp.lineage.batch." + path
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
@@ -85,7 +88,6 @@ public final class LineageDatabase: Sendable {
 
     /// The open transaction of a `batch` running on this thread, if any.
     private var batchConnection: Database? { Thread.current.threadDictionary[batchKey] as? Database }
-    private var batchKey: String { "iopo-exp.lineage.batch." + path }
 
     /// Fails unless the store holds `id`: a row never names an object before it is stored.
     func requireStored(_ id: String) throws {

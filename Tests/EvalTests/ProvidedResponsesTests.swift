@@ -94,5 +94,15 @@ import Trace
         #expect(try await refusal([one, #"{"response": "orphan"}"#]).contains(#"line 2: needs "prompt""#))
         #expect(try await refusal([one, two, one]).contains("line 3: a second response for the record of line 1"))
         #expect(try await refusal([]).contains("the responses file is empty"))
+        #expect(try await refusal([one, "[1, 2]"]).contains("line 2: expected a JSON object"))
+        #expect(try await refusal([one, #"{"prompt": "Give it a title.", "response": null}"#]).contains(#"line 2: "response" is null but the record has no "id""#))
+        #expect(try await refusal([#"{"id": "1", "response": "a"}"#, #"{"id": "1", "response": "b"}"#]).contains("line 2: a second response for the record of line 1"))
+        try Data([0xFF, 0xFE, 0x0A]).write(to: work.file("bad.jsonl"))
+        do {
+            _ = try await Evaluation.run(config(work, responses: "bad.jsonl"))
+            Issue.record("expected a non-UTF-8 file to be refused")
+        } catch let error as EvaluationError {
+            #expect(error.description.contains("bad.jsonl: not UTF-8 text"))
+        }
     }
 }

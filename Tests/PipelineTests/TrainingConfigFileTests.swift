@@ -123,5 +123,8 @@ struct TrainingConfigFileTests {
         let missing: ConfigFileError?
         do { _ = try TrainingConfigFile.load(URL(fileURLWithPath: "/nonexistent/x.toml")); missing = nil } catch { missing = error }
         #expect(missing?.description == "cannot read training config /nonexistent/x.toml: no such file")
+        let directory: ConfigFileError?
+        do { _ = try TrainingConfigFile.load(URL(fileURLWithPath: NSTemporaryDirectory())); directory = nil } catch { directory = error }
+        #expect(directory?.description.hasSuffix(": it is a directory") == true, "\(String(describing: directory))")
     }
 }

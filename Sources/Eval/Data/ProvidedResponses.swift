@@ -18,8 +18,10 @@ struct ProvidedResponses {
     }
 
     let file: String
+    /// By exact prompt text (IFEval's shape).
     private(set) var byPrompt: [String: Entry] = [:]
-    private(set) var byID: [String: Entry] = [:]
+    /// By record id, then dataset name ("" when the line named none) (a responses.jsonl).
+    private(set) var byID: [String: [String: Entry]] = [:]
 
     static func load(_ file: String) throws(EvaluationError) -> ProvidedResponses {
         guard let data = FileManager.default.contents(atPath: file) else {
@@ -27,7 +29,8 @@ struct ProvidedResponses {
         }
         guard let text = String(data: data, encoding: .utf8) else { throw .dataset(file: file, detail: "not UTF-8 text") }
         var responses = ProvidedResponses(file: file)
-        var firstLine: [String: Int] = [:]
+        var promptLines: [String: Int] = [:]
+        var idLines: [String: [String: Int]] = [:]
         for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let number = offset + 1
             if line.allSatisfy(\.isWhitespace) { continue }
@@ -47,23 +50,20 @@ struct ProvidedResponses {
             case nil: throw .dataset(file: file, detail: "line \(number): no \"response\" field")
             case let other?: throw .dataset(file: file, detail: "line \(number): \"response\" must be a string, got \(other.typeName)")
             }
-            let key: String
+            let earlier: Int?
             if case .string(let id)? = record["id"] {
-                key = "id\u{0}" + (record["dataset"]?.stringValue ?? "") + "\u{0}" + id
+                let dataset = record["dataset"]?.stringValue ?? ""
+                earlier = idLines[id]?[dataset]
+                idLines[id, default: [:]][dataset] = number
+                responses.byID[id, default: [:]][dataset] = entry
             } else if case .string(let prompt)? = record["prompt"] {
-                key = "prompt\u{0}" + prompt
+                earlier = promptLines[prompt]
+                promptLines[prompt] = number
+                responses.byPrompt[prompt] = entry
             } else {
                 throw .dataset(file: file, detail: "line \(number): needs \"prompt\" (IFEval's input_response_data.jsonl) or \"id\" (a responses.jsonl) to match it to a record")
             }
-            if let earlier = firstLine[key] {
-                throw .dataset(file: file, detail: "line \(number): a second response for the record of line \(earlier)")
-            }
-            firstLine[key] = number
-            if key.hasPrefix("prompt\u{0}") {
-                responses.byPrompt[String(key.dropFirst("prompt\u{0}".count))] = entry
-            } else {
-                responses.byID[key] = entry
-            }
+            if let earlier { throw .dataset(file: file, detail: "line \(number): a second response for the record of line \(earlier)") }
         }
         if responses.byPrompt.isEmpty && responses.byID.isEmpty { throw .dataset(file: file, detail: "the responses file is empty") }
         return responses
@@ -71,6 +71,6 @@ struct ProvidedResponses {
 
     /// The response for `item` of `dataset`: by dataset and id, by id alone, then by prompt.
     func entry(dataset: String, item: EvalItem) -> Entry? {
-        byID["id\u{0}" + dataset + "\u{0}" + item.id] ?? byID["id\u{0}\u{0}" + item.id] ?? byPrompt[item.prompt]
+        byID[item.id]?[dataset] ?? byID[item.id]?[""] ?? byPrompt[item.prompt]
     }
 }

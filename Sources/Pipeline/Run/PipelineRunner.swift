@@ -258,7 +258,7 @@ private struct RunAttempt {
             let outcome: StepOutcome
             // Checkpoints of an interrupted attempt at this key are picked up; a forced step
             // starts over.
-            let resume = ResumeClaim.claim(in: store.root, key: key)
+            let resume = executor.keepsResumableState ? ResumeClaim.claim(in: store.root, key: key) : nil
             defer { resume?.release(succeeded: false) }
             if runner.isForced(name, options) { resume?.discard() }
             let execution = StepExecution(store: store, executor: executor, step: step, directory: scratch.appendingPathComponent(name),

@@ -9,6 +9,7 @@ public struct TrainExecutor: StepExecutor {
     public init() {}
 
     public let kind = "train"
+    public let keepsResumableState = true
     public let summary = "Train SFT, DPO, IOPO or an IOPO ablation with the bundled engine."
 
     public var schema: ParameterSchema {
@@ -100,82 +101,78 @@ public struct TrainExecutor: StepExecutor {
     /// while it runs, so that a killed run continues where it stopped. Not a parameter and not
     /// in the key: a resumed step produces the same bytes as an uninterrupted one.
     static let checkpointEvery = 20
+    /// Where in the step's scratch directory the training run writes (see `TrainingRun`); the
+    /// model, adapter and log are then moved to the step's outputs.
+    static let runDirectory = "training"
 
     public func execute(_ context: StepContext) throws -> StepResult {
         let params = context.params
         var config = try TrainExecutor.config(params, seed: context.seed)
         if context.resumeDirectory != nil { config.checkpointEvery = TrainExecutor.checkpointEvery }
         guard let dataURL = try context.input("data").url else { throw StepFailure.invalidInput("data", reason: "expected a file or directory") }
-        let texts = try TrainingTexts.load(dataURL, limit: params["max_examples"]?.intValue)
-        var baseName = "scratch"
-        func loadBundle() throws -> ModelBundle {
-            if let modelTable = params["model"] {
-                let modelConfig = try TrainExecutor.modelConfig(modelTable)
-                context.progress.log("training a \(modelConfig.vocabSize)-token tokenizer on \(texts.count) examples")
-                let tokenizer = try TrainingEncoding.trainTokenizer(on: texts, vocabularySize: modelConfig.vocabSize)
-                return ModelBundle(model: try Qwen2Model(config: modelConfig, seed: UInt64(context.seed)), tokenizer: tokenizer)
-            }
-            let from = try context.input("from")
-            guard let url = from.url else { throw StepFailure.invalidInput("from", reason: "expected a model directory") }
-            baseName = from.id
-            return try ModelBundle.load(directory: url)
+        var from: MaterializedInput?
+        var modelConfig: Qwen2Config?
+        if let modelTable = params["model"] {
+            modelConfig = try TrainExecutor.modelConfig(modelTable)
+        } else {
+            from = try context.input("from")
+            guard from?.url != nil else { throw StepFailure.invalidInput("from", reason: "expected a model directory") }
         }
-        var bundle = try loadBundle()
-        let encoding = try TrainingEncoding(tokenizer: bundle.tokenizer, systemPrompt: try params.string("system_prompt"))
-        let examples = texts.map(encoding.encode)
+        let systemPrompt = try params.string("system_prompt")
+        let metrics = context.metrics
+        func request(resume: URL?) -> TrainingRunRequest {
+            TrainingRunRequest(config: config, data: dataURL, from: from?.url, modelConfig: modelConfig,
+                               output: context.workDirectory.appendingPathComponent(TrainExecutor.runDirectory), resume: resume,
+                               systemPrompt: systemPrompt,
+                               maxExamples: params["max_examples"]?.intValue,
+                               checkpoints: context.resumeDirectory, finalCheckpoint: false,
+                               checkpointFiles: { TrainResumeState.files(metrics.all) },
+                               adapterBaseModel: from?.id ?? "scratch")
+        }
+        func events(_ event: TrainingRunEvent) {
+            switch event {
+            case .message(let text): context.progress.log(text)
+            case .checkpoint(let step, _): if let resume = context.resumeDirectory { TrainResumeState.removeOthers(than: step, in: resume) }
+            case .step(let step):
+                for key in step.metrics.keys.sorted() { metrics.record(key, step.metrics[key]!, index: step.step) }
+                metrics.record("learning_rate", step.learningRate, index: step.step)
+                metrics.record("grad_norm", step.gradientNorm, index: step.step)
+                // (String(format:) with %@ and a Swift String is not portable: build the text by parts.)
+                var message = String(format: "loss %.4f", step.metrics["loss"] ?? .nan)
+                if let accuracy = step.metrics["rewards/accuracies"] ?? step.metrics["rewards/accuracies_v1"] {
+                    message += String(format: " acc %.2f", accuracy)
+                }
+                message += String(format: " %.0f tok/s", step.tokensPerSecond)
+                context.progress.update(completed: step.step, total: step.totalSteps, message)
+            }
+        }
 
-        // Continue an interrupted attempt at this key when it left a checkpoint.
-        var logLines: [String] = []
-        var trainer: Trainer? = nil
+        // Continue an interrupted attempt at this key from its last checkpoint, with the curve
+        // points recorded before it; a checkpoint that cannot be used is reported and dropped.
+        var result: TrainingRunResult?
         if let resume = context.resumeDirectory, let checkpoint = TrainResumeState.latest(in: resume) {
             do {
-                let saved = try TrainResumeState.restore(from: checkpoint)
-                let resumed = try Trainer.resume(from: checkpoint, baseModel: bundle.model, config: config, examples: examples)
-                logLines = Array(saved.log.prefix(resumed.completedSteps))
-                for point in saved.metrics where point.index.map({ $0 <= resumed.completedSteps }) ?? false {
-                    context.metrics.record(point.key, point.value, index: point.index!)
-                }
-                trainer = resumed
-                context.progress.log("resuming after step \(resumed.completedSteps) of \(resumed.totalSteps) from \(checkpoint.path)")
+                for point in try TrainResumeState.restore(from: checkpoint) { metrics.record(point.key, point.value, index: point.index!) }
+                result = try TrainingRun.run(request(resume: checkpoint), events: events)
+            } catch TrainingRunError.failed(let message) {
+                throw StepFailure.message(message)
             } catch {
-                // Unusable (written by another version, damaged): start over from a fresh model.
+                // Refused before training started (not this run's checkpoint, damaged files).
                 context.progress.log("cannot resume from \(checkpoint.path) (\(error)); starting over")
+                metrics.removeAll()
                 Scratch.remove(resume)
-                bundle = try loadBundle()
+                Scratch.remove(context.workDirectory.appendingPathComponent(TrainExecutor.runDirectory))
             }
         }
-        let training = try trainer ?? Trainer(model: bundle.model, config: config, examples: examples)
-        context.progress.log("\(config.objective.rawValue) on \(training.data.units) units (\(training.data.truncatedSequences) sequences truncated, \(training.data.droppedUnits) units dropped), \(training.totalSteps) optimizer steps")
-        let checkpoint: ((Int) throws -> String)? = context.resumeDirectory.map { resume in
-            { step in
-                let url = resume.appendingPathComponent("step-\(step)")
-                // The finished model is stored as the step's outputs, not kept as a checkpoint.
-                guard step < training.totalSteps else { return url.path }
-                try training.saveCheckpoint(to: url, extraFiles: TrainResumeState.files(log: logLines, metrics: context.metrics.all))
-                TrainResumeState.removeOthers(than: step, in: resume)
-                return url.path
-            }
+        let finished: TrainingRunResult
+        do { finished = try result ?? TrainingRun.run(request(resume: nil), events: events) } catch {
+            throw StepFailure.message("\(error)")
         }
-        let summary = try training.train(checkpoint: checkpoint, onStep: { step in
-            logLines.append(step.jsonLine())
-            for key in step.metrics.keys.sorted() { context.metrics.record(key, step.metrics[key]!, index: step.step) }
-            context.metrics.record("learning_rate", step.learningRate, index: step.step)
-            context.metrics.record("grad_norm", step.gradientNorm, index: step.step)
-            // (String(format:) with %@ and a Swift String is not portable: build the text by parts.)
-            var message = String(format: "loss %.4f", step.metrics["loss"] ?? .nan)
-            if let accuracy = step.metrics["rewards/accuracies"] ?? step.metrics["rewards/accuracies_v1"] {
-                message += String(format: " acc %.2f", accuracy)
-            }
-            message += String(format: " %.0f tok/s", step.tokensPerSecond)
-            context.progress.update(completed: step.step, total: step.totalSteps, message)
-        })
-        try Data(logLines.map { $0 + "\n" }.joined().utf8).write(to: context.outputURL("log"))
-        // The trainer's model: a resumed full fine-tune holds the checkpoint's weights in a new
-        // model (the bundle's stays the base); for LoRA the two are the same object.
-        let trained = ModelBundle(model: training.model, tokenizer: bundle.tokenizer)
-        try trained.export(to: context.outputURL("model"))
-        if config.lora != nil { try trained.exportAdapter(to: context.outputURL("adapter"), baseModel: baseName) }
-        for key in summary.finalMetrics.keys.sorted() { context.metrics.record(key, summary.finalMetrics[key]!) }
+        try FileManager.default.moveItem(at: finished.log, to: context.outputURL("log"))
+        try FileManager.default.moveItem(at: finished.model, to: context.outputURL("model"))
+        if let adapter = finished.adapter { try FileManager.default.moveItem(at: adapter, to: context.outputURL("adapter")) }
+        let summary = finished.summary
+        for key in summary.finalMetrics.keys.sorted() { metrics.record(key, summary.finalMetrics[key]!) }
         context.metrics.record("units", Double(summary.data.units))
         context.metrics.record("truncated_sequences", Double(summary.data.truncatedSequences))
         context.metrics.record("dropped_units", Double(summary.data.droppedUnits))

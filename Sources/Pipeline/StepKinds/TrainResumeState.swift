@@ -2,12 +2,11 @@ import Engine
 import Foundation
 
 /// The resumable state of a pipeline `train` step, kept in its resume directory
-/// (`StepContext.resumeDirectory`): the engine's checkpoints (`step-N/`: trainable weights,
-/// optimizer state, trainer state) plus what the step had reported by then — its log lines and
-/// its metric points, the values stored bit for bit, so that a resumed step records exactly the
-/// log and curves of an uninterrupted one.
+/// (`StepContext.resumeDirectory`): `TrainingRun`'s checkpoints (`step-N/`: trainable weights,
+/// optimizer state, trainer state, the log so far) plus, in each, the metric points the step had
+/// recorded by then — the values bit for bit, so that a resumed step records exactly the curves
+/// of an uninterrupted one.
 enum TrainResumeState {
-    static let logFile = "pipeline_log.jsonl"
     /// One point a line: `key TAB index TAB value`, the value as the hexadecimal bit pattern of
     /// the Double (decimal text would round it).
     static let metricsFile = "pipeline_metrics.tsv"
@@ -28,33 +27,29 @@ enum TrainResumeState {
         }
     }
 
-    /// The extra files saved beside a checkpoint's tensors.
-    static func files(log: [String], metrics: [MetricsSink.Point]) -> [String: Data] {
+    /// The file saved beside a checkpoint's tensors: the curve points recorded so far.
+    static func files(_ metrics: [MetricsSink.Point]) -> [String: Data] {
         var table = ""
         for point in metrics {
             guard let index = point.index else { continue }
             table += "\(point.key)\t\(index)\t\(String(point.value.bitPattern, radix: 16))\n"
         }
-        return [logFile: Data(log.map { $0 + "\n" }.joined().utf8), metricsFile: Data(table.utf8)]
+        return [metricsFile: Data(table.utf8)]
     }
 
-    /// The log lines and curve points saved with `checkpoint`.
-    static func restore(from checkpoint: URL) throws -> (log: [String], metrics: [MetricsSink.Point]) {
-        func read(_ name: String) throws -> String {
-            guard let data = FileManager.default.contents(atPath: checkpoint.appendingPathComponent(name).path) else {
-                throw StepFailure.message("\(checkpoint.path) has no \(name)")
-            }
-            return String(decoding: data, as: UTF8.self)
+    /// The curve points saved with `checkpoint`.
+    static func restore(from checkpoint: URL) throws -> [MetricsSink.Point] {
+        guard let data = FileManager.default.contents(atPath: checkpoint.appendingPathComponent(metricsFile).path) else {
+            throw StepFailure.message("\(checkpoint.path) has no \(metricsFile)")
         }
-        let log = try read(logFile).split(separator: "\n").map(String.init)
         var points: [MetricsSink.Point] = []
-        for (number, line) in try read(metricsFile).split(separator: "\n").enumerated() {
+        for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
             guard fields.count == 3, let index = Int(fields[1]), let bits = UInt64(fields[2], radix: 16) else {
                 throw StepFailure.message("\(checkpoint.path)/\(metricsFile) line \(number + 1) is malformed")
             }
             points.append(MetricsSink.Point(key: String(fields[0]), value: Double(bitPattern: bits), index: index))
         }
-        return (log, points)
+        return points
     }
 }

@@ -31,6 +31,11 @@ public final class MetricsSink: Sendable {
         points.withLock { $0.append(Point(key: key, value: value, index: index)) }
     }
 
+    /// Forgets everything recorded (a step that starts over).
+    public func removeAll() {
+        points.withLock { $0.removeAll() }
+    }
+
     /// Everything recorded, finals and curves, sorted by key then index (finals first).
     public var all: [Point] {
         points.current.enumerated().sorted { a, b in

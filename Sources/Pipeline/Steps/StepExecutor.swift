@@ -22,6 +22,9 @@ public protocol StepExecutor: Sendable {
     /// instead of writing outputs. Services are never cached or stored; the runner starts one
     /// only when a dependent step actually runs, and stops it after its last dependent.
     var isService: Bool { get }
+    /// True for kinds that keep resumable state while they run (`train`): the runner then
+    /// claims the step key's resume directory and passes it as `context.resumeDirectory`.
+    var keepsResumableState: Bool { get }
 
     /// The outputs the step will produce, given its checked parameters. Output names are what
     /// other steps reference (`"step.NAME"`); they may contain dots but not `/`.
@@ -39,6 +42,7 @@ public protocol StepExecutor: Sendable {
 extension StepExecutor {
     public var version: String { "1" }
     public var isService: Bool { false }
+    public var keepsResumableState: Bool { false }
     public func validate(_ params: StepParameters, inputNames: [String]) -> [ParameterProblem] { [] }
     public func usesSeed(_ params: StepParameters) -> Bool { true }
 }

@@ -27,9 +27,21 @@ public struct TrainingRunRequest: Sendable {
     public var resume: URL?
     public var systemPrompt: String
     public var maxExamples: Int?
+    /// Where checkpoints go (default OUT/checkpoints); the pipeline keeps them outside the step's
+    /// scratch area so that a killed run can continue.
+    public var checkpoints: URL?
+    /// Whether the finished model is also written as a checkpoint (the pipeline stores it as the
+    /// step's outputs instead).
+    public var finalCheckpoint: Bool
+    /// More files saved with every checkpoint (the pipeline's metric points).
+    public var checkpointFiles: (@Sendable () -> [String: Data])?
+    /// The base model named in the adapter's config (default: the `from` path, or "scratch").
+    public var adapterBaseModel: String?
 
     public init(config: TrainingConfig, data: URL, from: URL? = nil, modelConfig: Qwen2Config? = nil, output: URL,
-                resume: URL? = nil, systemPrompt: String = ChatTemplate.defaultSystemPrompt, maxExamples: Int? = nil) {
+                resume: URL? = nil, systemPrompt: String = ChatTemplate.defaultSystemPrompt, maxExamples: Int? = nil,
+                checkpoints: URL? = nil, finalCheckpoint: Bool = true, checkpointFiles: (@Sendable () -> [String: Data])? = nil,
+                adapterBaseModel: String? = nil) {
         self.config = config
         self.data = data
         self.from = from
@@ -38,6 +50,10 @@ public struct TrainingRunRequest: Sendable {
         self.resume = resume
         self.systemPrompt = systemPrompt
         self.maxExamples = maxExamples
+        self.checkpoints = checkpoints
+        self.finalCheckpoint = finalCheckpoint
+        self.checkpointFiles = checkpointFiles
+        self.adapterBaseModel = adapterBaseModel
     }
 }
 
@@ -151,7 +167,7 @@ public enum TrainingRun {
 
         // Train.
         let logURL = output.appendingPathComponent("train_log.jsonl")
-        let checkpoints = output.appendingPathComponent("checkpoints")
+        let checkpoints = request.checkpoints ?? output.appendingPathComponent("checkpoints")
         var extra: [String: Data] = [:]
         if scratch {
             extra["tokenizer.json"] = Data(HFTokenizerJSON.encode(bundle.tokenizer))
@@ -160,10 +176,12 @@ public enum TrainingRun {
         func logText() -> Data { Data(logLines.map { $0 + "\n" }.joined().utf8) }
         let summary: TrainingSummary
         do {
+            try fileManager.createDirectory(at: output, withIntermediateDirectories: true)
             try fileManager.createDirectory(at: checkpoints, withIntermediateDirectories: true)
             summary = try trainer.train(checkpoint: { step in
                 let url = checkpoints.appendingPathComponent("step-\(step)")
-                var files = extra
+                if step == trainer.totalSteps && !request.finalCheckpoint { return url.path }
+                var files = extra.merging(request.checkpointFiles?() ?? [:]) { ours, _ in ours }
                 files["train_log.jsonl"] = logText()
                 try trainer.saveCheckpoint(to: url, extraFiles: files)
                 try logText().write(to: logURL, options: .atomic)
@@ -192,7 +210,7 @@ public enum TrainingRun {
             try logText().write(to: logURL, options: .atomic)
             try trained.export(to: modelURL)
             if request.config.lora != nil {
-                try trained.exportAdapter(to: adapterURL, baseModel: request.from?.path ?? "scratch")
+                try trained.exportAdapter(to: adapterURL, baseModel: request.adapterBaseModel ?? request.from?.path ?? "scratch")
             }
             try Data(summaryJSON(summary, config: request.config).utf8).write(to: output.appendingPathComponent("train_summary.json"), options: .atomic)
         } catch {
