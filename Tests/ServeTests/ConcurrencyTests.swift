@@ -111,8 +111,8 @@ import Darwin
     }
 
     @Test func clientThatHangsUpMidStreamStopsItsGeneration() async throws {
-        try await withServer { server in
-            let maxTokens = 1900
+        try await withServer(model: longGenerationModelDirectory) { server in
+            let maxTokens = longGenerationTokens
             let body = #"{"prompt": "Go on", "max_tokens": \#(maxTokens), "temperature": 1, "ignore_eos": true, "stream": true}"#
             let request = "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 + "Content-Length: \(body.utf8.count)\r\n\r\n" + body
@@ -149,9 +149,9 @@ import Darwin
     }
 
     @Test func shutdownCancelsGenerationsAfterTheGracePeriod() async throws {
-        let server = try await startServer(ServeConfiguration(shutdownGracePeriod: .milliseconds(100)))
+        let server = try await startServer(ServeConfiguration(shutdownGracePeriod: .milliseconds(100)), model: longGenerationModelDirectory)
         let streaming = Task {
-            try await stream(server, "/v1/completions", #"{"prompt": "Forever", "max_tokens": 1900, "temperature": 1, "ignore_eos": true, "stream": true}"#)
+            try await stream(server, "/v1/completions", #"{"prompt": "Forever", "max_tokens": \#(longGenerationTokens), "temperature": 1, "ignore_eos": true, "stream": true}"#)
         }
         #expect(await eventually(within: 120) { server.statistics.running == 1 })
         await server.stop()
@@ -161,7 +161,7 @@ import Darwin
         let (_, finish) = streamedText(try result.chunks())
         #expect(finish?["finish_reason"] == .string("abort"))
         #expect(server.statistics.cancelled == 1)
-        #expect(server.statistics.tokensOfCancelledSequences < 1900)
+        #expect(server.statistics.tokensOfCancelledSequences < longGenerationTokens)
     }
 
     @Test func aStoppedServerNoLongerListens() async throws {

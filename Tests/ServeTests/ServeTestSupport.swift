@@ -25,20 +25,31 @@ func sharedDemoModel(_ spec: DemoModelSpec, name: String) -> URL {
     return directory
 }
 
+/// A wider model with a 16K context, for the tests that need a generation still running when
+/// something happens to it (a hang-up, a shutdown): its 16,000-token sequences take far longer
+/// than any cancellation, however fast or loaded the machine, where the tiny model can finish
+/// 1,900 tokens before a loaded event loop notices anything.
+let longGenerationModelDirectory = sharedDemoModel(
+    DemoModelSpec(hiddenSize: 128, layers: 4, attentionHeads: 4, keyValueHeads: 2, intermediateSize: 256, contextLength: 16384),
+    name: "iopo-serve-tests-long-16384")
+let longGenerationTokens = 16000
+
 let servedName = "tiny"
 
-func loadTinyModel() throws -> ServedModel {
-    try ServedModel.load(directory: tinyModelDirectory, name: servedName)
+func loadTinyModel(directory: URL = tinyModelDirectory) throws -> ServedModel {
+    try ServedModel.load(directory: directory, name: servedName)
 }
 
-func startServer(_ configuration: ServeConfiguration = ServeConfiguration(maxBodyBytes: 64 << 10)) async throws -> OpenAIServer {
-    try await OpenAIServer.start(model: loadTinyModel(), configuration: configuration)
+func startServer(_ configuration: ServeConfiguration = ServeConfiguration(maxBodyBytes: 64 << 10),
+                 model directory: URL = tinyModelDirectory) async throws -> OpenAIServer {
+    try await OpenAIServer.start(model: loadTinyModel(directory: directory), configuration: configuration)
 }
 
 /// Starts a server, runs `body`, and stops the server whatever happens.
 func withServer<T>(_ configuration: ServeConfiguration = ServeConfiguration(maxBodyBytes: 64 << 10),
+                   model directory: URL = tinyModelDirectory,
                    _ body: (OpenAIServer) async throws -> T) async throws -> T {
-    let server = try await startServer(configuration)
+    let server = try await startServer(configuration, model: directory)
     do {
         let result = try await body(server)
         await server.stop()
