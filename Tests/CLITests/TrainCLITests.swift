@@ -142,7 +142,7 @@ import Testing
         try cli.write("learning_rat = 1e-3\n", to: "typo.toml")
         try fails(["--objective", "sft", "--data", "data/train", "--from", "sft/model", "--config", "typo.toml", "--out", "o6"],
                   ["typo.toml:1:1", "unknown key \"learning_rat\"", "did you mean \"learning_rate\"?"])
-        try fails(["--objective", "ipo", "--data", "data/train", "--out", "o7"] + from, ["--objective ipo is not one of sft, dpo, iopo"])
+        try fails(["--objective", "ipo", "--data", "data/train", "--out", "o7"] + from, ["'ipo' is invalid for '--objective <objective>'", "'iopo-no-output'"])
         try fails(["--objective", "iopo", "--data", "data/train", "--out", "o8", "--beta=-1"] + from, ["beta must be a positive number"])
         try fails(["--objective", "iopo", "--data", "data/train", "--out", "o9", "--lora-rank=-2"] + from, ["--lora-rank"])
         // Models: none given, a missing --from, shapes that do not match the config, preference training from scratch.

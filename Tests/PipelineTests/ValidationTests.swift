@@ -41,6 +41,11 @@ import Testing
                    line: 4, column: 1, field: "engin", "unknown section \"engin\"", "did you mean \"engine\"?")
     }
 
+    @Test func unknownKernelFamilySuggestsNearest() throws {
+        try expect(ValidationTests.header + "[engine]\nblas = \"haswel\"\n[steps.a]\nkind = \"command\"\nargv = [\"true\"]\n",
+                   line: 5, column: 8, field: "engine.blas", "\"haswel\" is not an OpenBLAS kernel family", "did you mean \"haswell\"?")
+    }
+
     @Test func unknownStepKeySuggestsNearest() throws {
         try expect(ValidationTests.header + "[steps.gen]\nkind = \"command\"\nargv = [\"true\"]\n  outptus = [\"x\"]\n",
                    line: 7, column: 3, field: "steps.gen.outptus", "unknown parameter \"outptus\"", "did you mean \"outputs\"?")

@@ -33,7 +33,7 @@ public enum TrainingObjective: String, Codable, Sendable, CaseIterable {
 }
 
 /// What to do with a sequence longer than `cutoffLength`.
-public enum TruncationPolicy: String, Codable, Sendable {
+public enum TruncationPolicy: String, Codable, Sendable, CaseIterable {
     /// Cut the response's tail so prompt + response fit (LLaMA-Factory keeps the prompt).
     case response
     /// Drop the whole training unit.

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import TOMLKit
 
@@ -82,7 +83,11 @@ public struct ExperimentParser: Sendable {
             let checked = checker.checkObject(section, specs: ExperimentParser.engineSchema, at: SpecPath(keys: ["engine"]), reportUnknown: true)
             v.report(checker.problems, under: .root)
             engine.blas = checked["blas"]?.stringValue?.lowercased()
-            if engine.blas?.isEmpty == true { v.report(SpecPath(keys: ["engine", "blas"]), "the kernel family cannot be empty", preferValue: true) }
+            if let blas = engine.blas, BLASKernelFamily(name: blas) == nil {
+                let families = BLASKernelFamily.allCases.map { $0.rawValue.lowercased() }
+                v.report(SpecPath(keys: ["engine", "blas"]), "\"\(blas)\" is not an OpenBLAS kernel family",
+                         hint: NearestName.hint(for: blas, among: families, what: "kernel family"), preferValue: true)
+            }
             engine.threads = checked["threads"]?.intValue ?? 1
             if engine.threads < 1 { v.report(SpecPath(keys: ["engine", "threads"]), "threads must be at least 1", preferValue: true) }
         }

@@ -8,7 +8,7 @@ import Pipeline
 /// running another family re-executes itself with OPENBLAS_CORETYPE set (BLASPinning).
 struct EngineOptions: ParsableArguments {
     @Option(name: .long, help: "OpenBLAS kernel family to pin (haswell, skylakex, ...; default: $OPENBLAS_CORETYPE, else Haswell on CPUs with AVX2; see docs/determinism.md).")
-    var blas: String?
+    var blas: BLASKernelFamily?
 
     @Option(name: .long, help: "OpenBLAS threads.")
     var threads = 1
@@ -19,7 +19,7 @@ struct EngineOptions: ParsableArguments {
 
     /// Pins the kernel family (re-executing when needed) and the thread count.
     func apply() throws {
-        if let blas, blas.lowercased() != BLASRuntime.coreName.lowercased() {
+        if let blas = blas?.rawValue, blas.lowercased() != BLASRuntime.coreName.lowercased() {
             // The process-wide default pin (BLASDefault) may already have re-executed with its
             // own family; that re-execution's marker must not stop this one. When the variable
             // already asks for `blas`, the marker stays, so a family OpenBLAS refuses is an

@@ -15,8 +15,12 @@ struct DiffCommand: ParsableCommand {
     @Flag(help: "Show unchanged values too.") var all = false
     @Flag(help: "Add curve summaries (points, first, last, min, max).") var curves = false
 
+    func validate() throws {
+        if format.format == .latex { throw ValidationError("--latex is for tables; use --md or --csv") }
+    }
+
     func run() throws {
-        let textFormat = try format.format(allowLatex: false)
+        let textFormat = format.format
         let lineage = try storeOptions.openLineage()
         let store = lineage.store
         let runA = try lineage.resolveRun(a), runB = try lineage.resolveRun(b)

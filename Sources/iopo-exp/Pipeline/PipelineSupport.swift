@@ -47,17 +47,5 @@ enum PipelineCLI {
 
 /// `--md`, `--csv`, `--latex`: the text forms of reports (with `--json` from `OutputOptions`).
 struct ReportFormatOptions: ParsableArguments {
-    @Flag(name: .customLong("md"), help: "Print Markdown.") var markdown = false
-    @Flag(help: "Print CSV.") var csv = false
-    @Flag(help: "Print LaTeX (booktabs).") var latex = false
-
-    func format(allowLatex: Bool) throws -> TableRendering.Format {
-        let chosen = [markdown, csv, latex].filter { $0 }.count
-        if chosen > 1 { throw CLIError.invalid("choose one of --md, --csv, --latex") }
-        if latex && !allowLatex { throw CLIError.invalid("--latex is for tables; use --md or --csv") }
-        if markdown { return .markdown }
-        if csv { return .csv }
-        if latex { return .latex }
-        return .text
-    }
+    @Flag(help: "Output format (one of them; JSON is --json).") var format: TableRendering.Format = .text
 }

@@ -20,7 +20,7 @@ struct TableCommand: ParsableCommand {
     @Option(help: "Published numbers to use instead of the run's recorded ones (paper_results.toml).") var paper: String?
 
     func run() throws {
-        let textFormat = try format.format(allowLatex: true)
+        let textFormat = format.format
         let report = try PipelineCLI.mapErrors {
             let lineage = try storeOptions.openLineage()
             let runs = try RunSelection.resolve(lineage, target, wholeGroup: group)

@@ -34,8 +34,8 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "The in-domain TRACE set: same as --data in_domain=FILE.") var trace: String?
     @Option(help: "An IFEval input_data.jsonl: same as --data ifeval=FILE.") var ifeval: String?
 
-    @Option(help: "Judge of TRACE data: rule, llm (or ifeval for IFEval-only runs). IFEval data always uses its checkers.")
-    var judge: String?
+    @Option(help: "Judge of TRACE data: rule or llm (ifeval for IFEval-only runs). IFEval data always uses its checkers.")
+    var judge: JudgeKind?
     @Option(help: "OpenAI base URL of the LLM judge.") var judgeEndpoint: String?
     @Option(help: "The judge model, e.g. gpt-4o.") var judgeModel: String?
     @Option(help: "Environment variable holding the judge's API key.") var judgeApiKeyEnv = "OPENAI_API_KEY"
@@ -76,10 +76,7 @@ struct EvalCommand: AsyncParsableCommand {
     }
 
     func judgeKind(_ specs: [DatasetSpec]) throws -> JudgeKind {
-        if let judge {
-            guard let kind = JudgeKind(rawValue: judge) else { throw CLIError.invalid("--judge \(judge): use rule, ifeval or llm") }
-            return kind
-        }
+        if let judge { return judge }
         var formats: [DatasetFormat] = []
         for spec in specs {
             if let format = spec.format {
@@ -99,17 +96,23 @@ struct EvalCommand: AsyncParsableCommand {
         if progress.done == progress.total { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
-    func run() async throws {
+    func validate() throws {
         if [endpoint != nil, modelDir != nil, responsesFrom != nil].filter({ $0 }).count != 1 {
-            throw CLIError.invalid("give one of --endpoint URL --model NAME, --model-dir DIR or --responses-from FILE")
+            throw ValidationError("give one of --endpoint URL --model NAME, --model-dir DIR or --responses-from FILE")
         }
-        if endpoint != nil && model == nil { throw CLIError.invalid("--endpoint needs --model NAME") }
-        guard timeout > 0, timeout.isFinite else { throw CLIError.invalid("--timeout must be a positive number of seconds") }
+        if endpoint != nil && model == nil { throw ValidationError("--endpoint needs --model NAME") }
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+        if judge == .llm && (judgeEndpoint == nil || judgeModel == nil) {
+            throw ValidationError("--judge llm needs --judge-endpoint URL and --judge-model NAME")
+        }
+    }
+
+    func run() async throws {
         let specs = try datasets()
         let kind = try judgeKind(specs)
         var judgeSettings: JudgeSettings?
         if kind == .llm {
-            guard let judgeEndpoint, let judgeModel else { throw CLIError.invalid("--judge llm needs --judge-endpoint URL and --judge-model NAME") }
+            guard let judgeEndpoint, let judgeModel else { throw ValidationError("--judge llm needs --judge-endpoint URL and --judge-model NAME") }
             judgeSettings = JudgeSettings(endpoint: judgeEndpoint, model: judgeModel,
                                           apiKey: ProcessInfo.processInfo.environment[judgeApiKeyEnv],
                                           temperature: judgeTemperature, maxTokens: judgeMaxTokens, seed: 0, attempts: judgeAttempts)

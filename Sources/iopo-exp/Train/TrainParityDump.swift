@@ -17,7 +17,7 @@ struct TrainParityDump: ParsableCommand {
     @Option(help: "PEFT adapter directory: only the adapters train, the reference is the model with them off.") var adapter: String?
     @Option(help: "Reference model directory (default: the model itself, with any adapter off).") var reference: String?
     @Option(help: "JSON file {\"quadruples\": [{\"x1\": [ids], \"y1\": [...], \"x2\": [...], \"y2\": [...]}]}.") var batch: String
-    @Option(help: "sft, dpo, iopo, iopo-no-input or iopo-no-output.") var objective: String
+    @Option(help: "The training objective.") var objective: TrainingObjective
     @Option var beta = 0.1
     @Option var labelSmoothing = 0.0
     @Option var prefFtx = 0.0
@@ -25,9 +25,6 @@ struct TrainParityDump: ParsableCommand {
     @Option(help: "Output JSON file.") var out: String
 
     func run() throws {
-        guard let objective = TrainingObjective(rawValue: objective) else {
-            throw CLIError.invalid("--objective \(self.objective) is not one of \(TrainingObjective.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         func load(_ path: String) throws -> Qwen2Model {
             let directory = try HFModelDirectory.read(from: URL(fileURLWithPath: path))
             return try Qwen2Model(config: Qwen2Config(huggingFace: try directory.qwen2Config()), tensors: directory.tensors)

@@ -22,7 +22,7 @@ struct TrainRunCommand: ParsableCommand {
             the last good checkpoint), 2 invalid input.
             """)
 
-    @Option(help: "sft, dpo, iopo, iopo-no-input or iopo-no-output.") var objective: String
+    @Option(help: "The training objective.") var objective: TrainingObjective
     @Option(help: "Training data: a JSONL file, a JSON list, or a directory of JSONL shards (sharegpt SFT, pair or quadruple records).") var data: String
     @Option(help: "Hugging Face model directory to start from.") var from: String?
     @Option(help: "Architecture to train from scratch: a Hugging Face config.json (Qwen2 fields).") var modelConfig: String?
@@ -44,10 +44,14 @@ struct TrainRunCommand: ParsableCommand {
     @Option(help: "Override lora alpha.") var loraAlpha: Double?
     @Option(help: "Override seed.") var seed: UInt64?
     @Option(help: "Override cutoff_length.") var cutoffLength: Int?
-    @Option(help: "Override truncation (response or drop).") var truncation: String?
+    @Option(help: "Override truncation: cut the response or drop the unit.") var truncation: TruncationPolicy?
     @Option(help: "Override checkpoint_every (0: only at the end).") var checkpointEvery: Int?
     @Option(help: "Override max_examples.") var maxExamples: Int?
     @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if let loraRank, loraRank < 0 { throw ValidationError("--lora-rank must be 0 (full fine-tune) or positive") }
+    }
 
     func run() throws {
         let request = try makeRequest()
@@ -90,9 +94,6 @@ struct TrainRunCommand: ParsableCommand {
 
     /// The config file merged with the flags, checked.
     func makeRequest() throws -> TrainingRunRequest {
-        guard let objective = TrainingObjective(rawValue: objective) else {
-            throw CLIError.invalid("--objective \(self.objective) is not one of \(TrainingObjective.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         var file = TrainingConfigFile()
         if let config {
             do { file = try TrainingConfigFile.load(URL(fileURLWithPath: config)) } catch { throw CLIError.invalid("\(error)") }
@@ -115,14 +116,10 @@ struct TrainRunCommand: ParsableCommand {
         if let v = seed { c.seed = v }
         if let v = cutoffLength { c.cutoffLength = v }
         if let v = checkpointEvery { c.checkpointEvery = v }
-        if let v = truncation {
-            guard let policy = TruncationPolicy(rawValue: v) else { throw CLIError.invalid("--truncation \(v) is not one of response, drop") }
-            c.truncation = policy
-        }
+        if let v = truncation { c.truncation = v }
         if let rank = loraRank, rank == 0 {
             c.lora = nil
         } else if loraRank != nil || loraAlpha != nil {
-            guard (loraRank ?? 1) > 0 else { throw CLIError.invalid("--lora-rank must be 0 (full fine-tune) or positive") }
             let base = c.lora ?? LoRAConfig(rank: 8, alpha: 16)
             c.lora = LoRAConfig(rank: loraRank ?? base.rank, alpha: loraAlpha.map { Float($0) } ?? base.alpha, targetModules: base.targetModules)
         }
