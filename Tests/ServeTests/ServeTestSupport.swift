@@ -71,7 +71,7 @@ struct HTTPResult {
 }
 
 func send(_ server: OpenAIServer, _ method: HTTPMethod, _ path: String, body: String? = nil,
-          chunked: Bool = false) async throws -> HTTPResult {
+          chunked: Bool = false, timeout: TimeAmount = .seconds(120)) async throws -> HTTPResult {
     var request = HTTPClientRequest(url: server.address + path)
     request.method = method
     if let body {
@@ -89,7 +89,7 @@ func send(_ server: OpenAIServer, _ method: HTTPMethod, _ path: String, body: St
             request.body = .bytes(ByteBuffer(bytes: bytes))
         }
     }
-    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+    let response = try await HTTPClient.shared.execute(request, timeout: timeout)
     var buffer = try await response.body.collect(upTo: 64 << 20)
     return HTTPResult(status: Int(response.status.code), headers: response.headers,
                       body: buffer.readBytes(length: buffer.readableBytes) ?? [])

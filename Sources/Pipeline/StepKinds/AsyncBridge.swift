@@ -1,13 +1,17 @@
+import Basics
 import Dispatch
 
 /// Runs async work to completion from a synchronous step executor. The runner calls executors
 /// synchronously; the server and the evaluation client are async (SwiftNIO threads do their
-/// I/O), so the calling thread waits on a semaphore while a detached task does the work.
+/// I/O), so the calling thread waits on a semaphore while a detached task does the work on the
+/// bridged executor's threads.
 enum AsyncBridge {
     static func wait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
         let box = ResultSlot<T>()
         let done = DispatchSemaphore(value: 0)
-        Task.detached {
+        // On threads of its own: the waiting thread may be one of the cooperative pool's few,
+        // and the work must not need another.
+        Task.detached(executorPreference: DedicatedThreadExecutor.bridged) {
             do { box.set(.success(try await body())) } catch { box.set(.failure(error)) }
             done.signal()
         }

@@ -4,6 +4,7 @@
 // (`iopo-exp serve`), the evaluation harness (`iopo-exp eval --model-dir`) and the pipeline's serve
 // step all start the server through `OpenAIServer.start`.
 
+import Basics
 import Dispatch
 import Engine
 import Foundation
@@ -98,7 +99,10 @@ public final class OpenAIServer: Sendable {
             },
             logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [application], logger: logger))
-        let runTask = Task<Void, Error> {
+        // The server, and every connection and handler task under it, runs on the server
+        // executor's own threads: a busy cooperative pool (CPU-bound callers in the same process)
+        // cannot keep it from answering.
+        let runTask = Task<Void, Error>(executorPreference: DedicatedThreadExecutor.servers) {
             defer { boundContinuation.finish() }
             try await group.run()
         }

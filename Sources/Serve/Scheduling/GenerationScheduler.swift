@@ -1,8 +1,9 @@
 // The engine side of the server. Requests become sequences in one FIFO queue; `maxBatch` worker
 // threads each own a `Generator` (its KV cache and sampler state) and take sequences from the
-// queue, so at most `maxBatch` sequences are in flight and the rest wait. The workers share one
-// `Turnstile`: exactly one computes at a time and hands over after every token, so in-flight
-// sequences advance token by token, round-robin.
+// queue, so at most `maxBatch` sequences are in flight and the rest wait. The workers share the
+// process's one `Turnstile`: exactly one computes at a time and hands over after every token, so
+// in-flight sequences advance token by token, round-robin (across servers, when a process runs
+// several).
 //
 // Why not batch the sequences through one matrix product: a batched product sums in a different
 // order than a single-row one, so a request's tokens would depend on what else was running. Here
@@ -53,7 +54,7 @@ final class GenerationScheduler: Sendable {
     private let state = Locked(State())
     /// Signalled when the queue gains a job or the scheduler closes; guards nothing itself.
     private let wakeup = NSCondition()
-    private let turnstile = Turnstile()
+    private let turnstile = Turnstile.engine
     private let stopped = DispatchSemaphore(value: 0)
 
     init(model: ServedModel, maxBatch: Int, maxQueued: Int) {

@@ -8,6 +8,11 @@ import Foundation
 
 /// A fair (FIFO) exclusive turn among engine worker threads.
 final class Turnstile: @unchecked Sendable {
+    /// The one turn of this process: every server's workers share it, so however many servers a
+    /// process runs (the test suites run dozens), one engine thread computes at a time and the
+    /// rest of the machine stays free for everything else.
+    static let engine = Turnstile()
+
     private let lock = NSLock()
     private var taken = false
     /// Workers waiting for the turn, first come first served; each waits on its own semaphore.
