@@ -18,9 +18,27 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${1:-}" = "--debug" ]; then
-    swift build --build-tests 2>&1 | grep -vE '^(\[[0-9]+/[0-9]+\]|Compiling|Building|Write|Emitting|Linking)' || true
-    test -x .build/debug/iopo-exp
+    build=(swift build --build-tests)
+    binary=.build/debug/iopo-exp
 else
-    swift build -c release 2>&1 | grep -vE '^(\[[0-9]+/[0-9]+\]|Compiling|Building|Write|Emitting|Linking)' || true
-    test -x .build/release/iopo-exp
+    build=(swift build -c release)
+    binary=.build/release/iopo-exp
 fi
+
+# The first build takes minutes (10 or more on two cores): say what is happening, one progress
+# line in twenty-five, every error and warning whole, and stop when the build fails rather than
+# test a stale binary.
+echo "setup: ${build[*]} (the first build on a machine takes about 10 minutes)" >&2
+set +e
+"${build[@]}" 2>&1 | awk '
+    /^\[[0-9]+\/[0-9]+\]/ { if (n++ % 25 == 0) { print "setup: " $0; fflush() } next }
+    /^(Compiling|Building|Write|Emitting|Linking|Fetching|Computing|Computed|Cloning|Creating|Working copy)/ { next }
+    { print; fflush() }
+' >&2
+status=${PIPESTATUS[0]}
+set -e
+if [ "$status" -ne 0 ]; then
+    echo "setup: the build failed (exit $status); see the errors above" >&2
+    exit "$status"
+fi
+test -x "$binary"

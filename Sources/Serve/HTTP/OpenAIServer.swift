@@ -29,9 +29,15 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var shutdownGracePeriod: Duration
     /// Log level of the HTTP layer (Hummingbird), `warning` by default.
     public var logLevel: Logger.Level
+    /// How long a connection may go without a complete request part read or a response written
+    /// before the server closes it: an idle keep-alive connection, a client that sends half its
+    /// headers and stops, a body left unsent after a 413. A response being written (a long
+    /// generation streaming) never counts as idle.
+    public var idleTimeout: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 0, maxBatch: Int = 4, maxQueued: Int = 4096,
-                maxBodyBytes: Int = 4 << 20, shutdownGracePeriod: Duration = .seconds(30), logLevel: Logger.Level = .warning) {
+                maxBodyBytes: Int = 4 << 20, shutdownGracePeriod: Duration = .seconds(30), logLevel: Logger.Level = .warning,
+                idleTimeout: Duration = .seconds(30)) {
         self.host = host
         self.port = port
         self.maxBatch = maxBatch
@@ -39,6 +45,7 @@ public struct ServeConfiguration: Sendable, Equatable {
         self.maxBodyBytes = maxBodyBytes
         self.shutdownGracePeriod = shutdownGracePeriod
         self.logLevel = logLevel
+        self.idleTimeout = idleTimeout
     }
 
     func validate() throws(ServeError) {
@@ -47,6 +54,7 @@ public struct ServeConfiguration: Sendable, Equatable {
         if maxQueued < 1 { throw .invalidSetting(field: "max-queued", detail: "must be at least 1, got \(maxQueued)") }
         if maxBodyBytes < 1024 { throw .invalidSetting(field: "max-body-bytes", detail: "must be at least 1024, got \(maxBodyBytes)") }
         if shutdownGracePeriod < .zero { throw .invalidSetting(field: "shutdown-grace-period", detail: "must not be negative") }
+        if idleTimeout <= .zero { throw .invalidSetting(field: "idle-timeout", detail: "must be positive") }
     }
 }
 
@@ -90,8 +98,11 @@ public final class OpenAIServer: Sendable {
         var logger = Logger(label: "iopo-exp.serve")
         logger.logLevel = configuration.logLevel
         let (bound, boundContinuation) = AsyncStream.makeStream(of: Int.self)
+        let (seconds, attoseconds) = configuration.idleTimeout.components
+        let idleTimeout = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         let application = Application(
             responder: responder,
+            server: .http1(configuration: .init(idleTimeout: idleTimeout)),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 boundContinuation.yield(channel.localAddress?.port ?? -1)

@@ -26,20 +26,26 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes; larger ones get 413.") var maxBodyBytes = 4 << 20
     @Option(help: "Seconds a shutdown waits for generations in flight before cancelling them.") var shutdownGraceSeconds = 30.0
     @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice, or OPENBLAS_NUM_THREADS).") var threads: Int?
+    @Option(help: "Seconds a connection may stay idle (no request part read, no response written) before it is closed; half-sent requests count as idle.") var idleTimeoutSeconds = 30.0
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        guard shutdownGraceSeconds >= 0, shutdownGraceSeconds <= 86_400 else {
+            throw ValidationError("--shutdown-grace-seconds must be a number of seconds in [0, 86400]")
+        }
+        guard idleTimeoutSeconds > 0, idleTimeoutSeconds <= 86_400 else {
+            throw ValidationError("--idle-timeout-seconds must be a number of seconds in (0, 86400]")
+        }
+    }
 
     func run() async throws {
-        if let threads {
-            guard threads >= 1 else { throw CLIError.invalid("--threads must be at least 1, got \(threads)") }
-            BLASRuntime.setThreadCount(threads)
-        }
-        guard shutdownGraceSeconds >= 0, shutdownGraceSeconds.isFinite else {
-            throw CLIError.invalid("--shutdown-grace-seconds must be a non-negative number")
-        }
+        if let threads { BLASRuntime.setThreadCount(threads) }
         let server = try await ServingCLI.mapErrors {
             let model = try ServedModel.load(directory: URL(fileURLWithPath: modelDirectory),
                                              adapter: adapter.map { URL(fileURLWithPath: $0) }, name: servedModelName ?? modelDirectory)
             let configuration = ServeConfiguration(host: host, port: port, maxBatch: maxBatch, maxBodyBytes: maxBodyBytes,
-                                                   shutdownGracePeriod: .milliseconds(Int64(shutdownGraceSeconds * 1000)))
+                                                   shutdownGracePeriod: .milliseconds(Int64(shutdownGraceSeconds * 1000)),
+                                                   idleTimeout: .milliseconds(Int64(idleTimeoutSeconds * 1000)))
             return try await OpenAIServer.start(model: model, configuration: configuration)
         }
         ServingCLI.printLine("listening on \(server.address)")
