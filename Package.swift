@@ -32,7 +32,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Lineage", dependencies: [
-            "Basics", "Store", "CGit2", "COpenBLAS",
+            "Basics", "Store", "CGit2",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "Trace", dependencies: ["Basics"]),

@@ -1,5 +1,4 @@
 import Foundation
-import COpenBLAS
 import GRDB
 
 /// The machine and toolchain a run executed on: what can change the bits of its results.
@@ -48,8 +47,9 @@ public struct EnvironmentSnapshot: Codable, Equatable, Sendable, FetchableRecord
         "avx512_bf16", "avx512_vnni", "avx512_fp16", "amx_bf16", "amx_tile", "sha_ni", "aes", "neon", "asimd", "sve",
     ]
 
-    /// Reads the current process's environment.
-    public static func capture(toolVersion: String) -> EnvironmentSnapshot {
+    /// Reads the current process's environment. What the BLAS library reports comes from the
+    /// caller, which has the engine: this module does not link it.
+    public static func capture(toolVersion: String, blas: BLASInfo) -> EnvironmentSnapshot {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         var model = "unknown"
         var flags: [String] = []
@@ -71,12 +71,11 @@ public struct EnvironmentSnapshot: Codable, Equatable, Sendable, FetchableRecord
            let pretty = release.split(separator: "\n").first(where: { $0.hasPrefix("PRETTY_NAME=") }) {
             os = pretty.dropFirst("PRETTY_NAME=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) + " (" + os + ")"
         }
-        let blas = BLASInfo.current
         return EnvironmentSnapshot(
             id: nil, os: os, architecture: field(name.machine), cpuModel: model, cpuFlags: flags,
             cpuCount: ProcessInfo.processInfo.activeProcessorCount,
             blasCore: blas.core, blasThreads: blas.threads, blasConfig: blas.config,
-            blasCoreOverride: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
+            blasCoreOverride: blas.coreOverride,
             swiftVersion: swiftCompilerVersion, toolVersion: toolVersion)
     }
 
@@ -93,15 +92,21 @@ public struct EnvironmentSnapshot: Codable, Equatable, Sendable, FetchableRecord
     }
 }
 
-/// What OpenBLAS reports about itself in this process.
+/// What the engine's BLAS library reports about itself in a process: the facts of an
+/// environment that only the engine knows (`Pipeline` reads them from `Engine.BLASRuntime`).
 public struct BLASInfo: Sendable, Equatable {
+    /// The kernel family in use (`Haswell`), without surrounding spaces.
     public var core: String
     public var threads: Int
+    /// The library's build configuration, without surrounding spaces.
     public var config: String
+    /// The kernel family the environment asked for at library load, if any.
+    public var coreOverride: String?
 
-    public static var current: BLASInfo {
-        let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
-        let config = openblas_get_config().map { String(cString: $0) } ?? "unknown"
-        return BLASInfo(core: core.trimmingCharacters(in: .whitespaces), threads: Int(openblas_get_num_threads()), config: config.trimmingCharacters(in: .whitespaces))
+    public init(core: String, threads: Int, config: String, coreOverride: String?) {
+        self.core = core
+        self.threads = threads
+        self.config = config
+        self.coreOverride = coreOverride
     }
 }

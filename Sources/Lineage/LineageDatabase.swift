@@ -23,19 +23,17 @@ public enum LineageError: Error, CustomStringConvertible, Sendable {
 }
 
 /// The lineage database (`store/lineage.db`): SQLite in WAL mode through GRDB, so that readers
-/// never block the writer, with a busy timeout for concurrent writers.
+/// never block the writer, with a busy timeout for concurrent writers. A run's rows are written
+/// through `transaction` (see `LineageTransaction`).
 public final class LineageDatabase: Sendable {
     public static let fileName = "lineage.db"
     public let store: ObjectStore
     let pool: DatabasePool
     public let path: String
-    /// Where a running `batch` keeps its connection, in its thread's dictionary.
-    private let batchKey: String
 
     public init(store: ObjectStore, busyTimeout: Double = 30) throws {
         self.store = store
         self.path = store.root.appendingPathComponent(LineageDatabase.fileName).path
-        self.batchKey = "iopo-exp.lineage.batch." + path
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
@@ -48,50 +46,32 @@ public final class LineageDatabase: Sendable {
     }
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            if let db = batchConnection { return try body(db) }
-            return try pool.write(body)
-        } catch let error as LineageError { throw error } catch {
+        do { return try pool.write(body) } catch let error as LineageError { throw error } catch {
             throw LineageError.database("\(error)", path: path)
         }
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            if let db = batchConnection { return try body(db) }
-            return try pool.read(body)
-        } catch let error as LineageError { throw error } catch {
+        do { return try pool.read(body) } catch let error as LineageError { throw error } catch {
             throw LineageError.database("\(error)", path: path)
         }
     }
 
-    /// Runs `body`, whose calls to this database on this thread form one write transaction:
-    /// committed together when it returns, rolled back together when it throws. (A cached step
-    /// is a dozen small writes; committing them once is most of what makes a no-op rerun fast.)
-    /// Other threads are not affected: they wait for the transaction like any other writer.
-    public func batch<T>(_ body: () throws -> T) throws -> T {
-        if batchConnection != nil { return try body() }
+    /// Runs `body` as one write transaction: its writes are committed together when it returns,
+    /// rolled back together when it throws. (A cached step is a dozen small writes; committing
+    /// them once is most of what makes a no-op rerun fast.) Transactions do not nest: `body`
+    /// writes through the `LineageTransaction` it is given, never through this database.
+    public func transaction<T>(_ body: (LineageTransaction) throws -> T) throws -> T {
         var failure: Error?
         do {
             return try pool.write { db in
-                let key = batchKey
-                Thread.current.threadDictionary[key] = db
-                defer { Thread.current.threadDictionary.removeObject(forKey: key) }
-                do { return try body() } catch { failure = error; throw error }
+                do { return try body(LineageTransaction(db: db, store: store, path: path)) } catch { failure = error; throw error }
             }
         } catch {
             // The body's own error as it was thrown; the database's (commit, busy) as ours.
             if let failure { throw failure }
             throw LineageError.database("\(error)", path: path)
         }
-    }
-
-    /// The open transaction of a `batch` running on this thread, if any.
-    private var batchConnection: Database? { Thread.current.threadDictionary[batchKey] as? Database }
-
-    /// Fails unless the store holds `id`: a row never names an object before it is stored.
-    func requireStored(_ id: String) throws {
-        guard let parsed = try? ObjectID(parsing: id), store.contains(parsed) else { throw LineageError.objectNotStored(id) }
     }
 
     // MARK: runs
@@ -101,95 +81,24 @@ public final class LineageDatabase: Sendable {
         String(format: "%016llx", UInt64.random(in: 0...UInt64.max))
     }
 
-    /// Starts a run, recording its git snapshot and environment first.
-    public func beginRun(experiment: String, name: String, specObject: String?, git: GitSnapshot, environment: EnvironmentSnapshot,
-                         groupID: String? = nil, seed: Int? = nil) throws -> RunRecord {
-        if let specObject { try requireStored(specObject) }
-        if let diff = git.diffObject { try requireStored(diff) }
-        return try write { db in
-            var git = git
-            var environment = environment
-            try git.insert(db)
-            try environment.insert(db)
-            let run = RunRecord(id: LineageDatabase.newRunID(), experiment: experiment, name: name, specObject: specObject,
-                                gitSnapshotID: git.id, environmentID: environment.id, status: .running, startedAt: Date(),
-                                finishedAt: nil, groupID: groupID, seed: seed, pid: getpid(), error: nil)
-            try run.insert(db)
-            return run
-        }
-    }
-
-    public func finishRun(_ runID: String, status: RunRecord.Status, error: String? = nil) throws {
-        try write { db in
-            try db.execute(sql: "UPDATE runs SET status = ?, finished_at = ?, error = ?, pid = NULL WHERE id = ?",
-                           arguments: [status.rawValue, Date(), error, runID])
-        }
-    }
-
-    /// Marks runs left `running` by processes that no longer exist as interrupted.
+    /// Marks runs left `running` by processes that no longer exist as interrupted, and their
+    /// steps still `running` as failed.
     @discardableResult
     public func markInterruptedRuns() throws -> [String] {
         try write { db in
-            let running = try RunRecord.filter(Column("status") == RunRecord.Status.running.rawValue).fetchAll(db)
+            let running = try RunRecord.filter(RunRecord.Columns.status == RunRecord.Status.running).fetchAll(db)
             var marked: [String] = []
             for run in running {
                 if let pid = run.pid, pid != getpid(), kill(pid, 0) == 0 || errno == EPERM { continue }
                 if run.pid == getpid() { continue }
-                try db.execute(sql: "UPDATE runs SET status = 'interrupted', pid = NULL WHERE id = ?", arguments: [run.id])
-                try db.execute(sql: "UPDATE steps SET status = 'failed', error = 'interrupted' WHERE run_id = ? AND status = 'running'", arguments: [run.id])
+                try RunRecord.filter(key: run.id).updateAll(db, [
+                    RunRecord.Columns.status.set(to: RunRecord.Status.interrupted), RunRecord.Columns.pid.set(to: nil),
+                ])
+                try StepRecord.filter(StepRecord.Columns.runID == run.id && StepRecord.Columns.status == StepRecord.Status.running)
+                    .updateAll(db, [StepRecord.Columns.status.set(to: StepRecord.Status.failed), StepRecord.Columns.error.set(to: "interrupted")])
                 marked.append(run.id)
             }
             return marked
-        }
-    }
-
-    // MARK: steps, artifacts, params, metrics
-
-    public func beginStep(runID: String, name: String, kind: String, key: String) throws -> StepRecord {
-        try write { db in
-            var step = StepRecord(id: nil, runID: runID, name: name, kind: kind, key: key, status: .running, cachedFrom: nil,
-                                  startedAt: Date(), finishedAt: nil, error: nil)
-            try step.insert(db)
-            return step
-        }
-    }
-
-    /// Records an artifact (whose object must be stored already) and its edge to a step.
-    public func recordEdge(stepID: Int64, artifact: ArtifactRecord, name: String, direction: StepEdge.Direction) throws {
-        try requireStored(artifact.id)
-        try write { db in
-            try artifact.insert(db, onConflict: .ignore)
-            try StepEdge(stepID: stepID, artifactID: artifact.id, name: name, direction: direction).insert(db, onConflict: .replace)
-        }
-    }
-
-    public func finishStep(_ stepID: Int64, status: StepRecord.Status, cachedFrom: Int64? = nil, error: String? = nil) throws {
-        try write { db in
-            try db.execute(sql: "UPDATE steps SET status = ?, cached_from = ?, finished_at = ?, error = ? WHERE id = ?",
-                           arguments: [status.rawValue, cachedFrom, Date(), error, stepID])
-        }
-    }
-
-    // Params and metrics come by the hundred (a cached run copies every curve point of its steps):
-    // one prepared statement per call, executed per row, instead of a record insert each.
-
-    public func recordParams(runID: String, stepName: String = "", _ params: [(String, String)]) throws {
-        guard !params.isEmpty else { return }
-        try write { db in
-            let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO params (run_id, step_name, key, value) VALUES (?, ?, ?, ?)")
-            for (key, value) in params {
-                try statement.execute(arguments: [runID, stepName, key, value])
-            }
-        }
-    }
-
-    public func recordMetrics(runID: String, stepName: String = "", _ metrics: [(key: String, value: Double, index: Int?)]) throws {
-        guard !metrics.isEmpty else { return }
-        try write { db in
-            let statement = try db.cachedStatement(sql: "INSERT INTO metrics (run_id, step_name, key, value, step_index) VALUES (?, ?, ?, ?, ?)")
-            for metric in metrics {
-                try statement.execute(arguments: [runID, stepName, metric.key, metric.value, metric.index])
-            }
         }
     }
 
@@ -199,7 +108,7 @@ public final class LineageDatabase: Sendable {
         guard !name.isEmpty, !name.contains(where: { $0.isWhitespace }) else {
             throw LineageError.invalidInput("pin name \"\(name)\" must be non-empty and contain no whitespace")
         }
-        try requireStored(id.description)
+        guard store.contains(id) else { throw LineageError.objectNotStored(id.description) }
         try write { db in try PinRecord(name: name, objectID: id.description, createdAt: Date()).insert(db, onConflict: .replace) }
     }
 

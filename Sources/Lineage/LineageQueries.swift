@@ -28,7 +28,7 @@ extension LineageDatabase {
         try read { db in
             var request = RunRecord.order(Column("started_at").desc, Column("rowid").desc)
             if let experiment { request = request.filter(Column("experiment") == experiment) }
-            if let status { request = request.filter(Column("status") == status.rawValue) }
+            if let status { request = request.filter(RunRecord.Columns.status == status) }
             if let limit { request = request.limit(limit) }
             return try request.fetchAll(db)
         }
@@ -94,7 +94,7 @@ extension LineageDatabase {
             for row in edgeRows {
                 let edge = RunDetails.Edge(name: row["name"], artifact: ArtifactRecord(id: row["id"], kind: row["kind"], name: row["artifact_name"], size: row["size"]))
                 let stepID: Int64 = row["step_id"]
-                if (row["direction"] as String) == StepEdge.Direction.input.rawValue { inputs[stepID, default: []].append(edge) } else { outputs[stepID, default: []].append(edge) }
+                if (row["direction"] as StepEdge.Direction) == .input { inputs[stepID, default: []].append(edge) } else { outputs[stepID, default: []].append(edge) }
             }
             return RunDetails(run: run, git: git, environment: environment, params: params, metrics: metrics,
                               steps: steps.map { RunDetails.StepDetails(step: $0, inputs: inputs[$0.id!] ?? [], outputs: outputs[$0.id!] ?? []) })

@@ -1,11 +1,28 @@
 import Foundation
 import GRDB
 
+// The records' `CodingKeys` name both the database columns and the fields of `show`, `runs`,
+// `record` and `store pin --json`, which stay snake_case. GRDB's column strategies would cover
+// the columns alone, and not even those here: `convertFromSnakeCase` reads `run_id` as `runId`,
+// not `runID`.
+
 /// One execution of an experiment (or a manual record).
 public struct RunRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "runs"
+    /// Stored as its raw value (`running`, ...), which is also its JSON form.
     public enum Status: String, Codable, Sendable, DatabaseValueConvertible {
         case running, succeeded, failed, interrupted
+    }
+
+    /// The columns that queries and updates name.
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let experiment = Column(CodingKeys.experiment)
+        public static let status = Column(CodingKeys.status)
+        public static let startedAt = Column(CodingKeys.startedAt)
+        public static let finishedAt = Column(CodingKeys.finishedAt)
+        public static let pid = Column(CodingKeys.pid)
+        public static let error = Column(CodingKeys.error)
     }
 
     public var id: String
@@ -39,7 +56,20 @@ public struct RunRecord: Codable, Equatable, Sendable, FetchableRecord, Persista
 /// One step of a run: its kind, cache key and outcome.
 public struct StepRecord: Codable, Equatable, Sendable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "steps"
-    public enum Status: String, Codable, Sendable { case running, succeeded, cached, failed, skipped }
+    /// Stored as its raw value (`running`, ...), which is also its JSON form.
+    public enum Status: String, Codable, Sendable, DatabaseValueConvertible { case running, succeeded, cached, failed, skipped }
+
+    /// The columns that queries and updates name.
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let runID = Column(CodingKeys.runID)
+        public static let name = Column(CodingKeys.name)
+        public static let key = Column(CodingKeys.key)
+        public static let status = Column(CodingKeys.status)
+        public static let cachedFrom = Column(CodingKeys.cachedFrom)
+        public static let finishedAt = Column(CodingKeys.finishedAt)
+        public static let error = Column(CodingKeys.error)
+    }
 
     public var id: Int64?
     public var runID: String
@@ -82,7 +112,8 @@ public struct ArtifactRecord: Codable, Equatable, Sendable, FetchableRecord, Per
 
 /// An edge between a step and an artifact, under the name the step knows it by.
 public struct StepEdge: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
-    public enum Direction: String, Codable, Sendable { case input, output }
+    /// Stored as its raw value, `input` or `output`.
+    public enum Direction: String, Codable, Sendable, DatabaseValueConvertible { case input, output }
     public var stepID: Int64
     public var artifactID: String
     public var name: String

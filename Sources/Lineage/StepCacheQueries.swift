@@ -15,12 +15,12 @@ extension LineageDatabase {
     public func latestSucceededStep(key: String) throws -> RecordedStep? {
         try read { db in
             guard let step = try StepRecord
-                .filter(Column("key") == key && Column("status") == StepRecord.Status.succeeded.rawValue)
-                .order(Column("id").desc).fetchOne(db) else { return nil }
+                .filter(StepRecord.Columns.key == key && StepRecord.Columns.status == StepRecord.Status.succeeded)
+                .order(StepRecord.Columns.id.desc).fetchOne(db) else { return nil }
             let rows = try Row.fetchAll(db, sql: """
                 SELECT e.name, a.id, a.kind, a.name AS artifact_name, a.size FROM step_edges e
-                JOIN artifacts a ON a.id = e.artifact_id WHERE e.step_id = ? AND e.direction = 'output' ORDER BY e.name
-                """, arguments: [step.id])
+                JOIN artifacts a ON a.id = e.artifact_id WHERE e.step_id = ? AND e.direction = ? ORDER BY e.name
+                """, arguments: [step.id, StepEdge.Direction.output])
             let outputs = rows.map { row in
                 RunDetails.Edge(name: row["name"], artifact: ArtifactRecord(id: row["id"], kind: row["kind"], name: row["artifact_name"], size: row["size"]))
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lineage
+import Pipeline
 import Store
 
 struct RecordCommand: ParsableCommand {

@@ -51,24 +51,27 @@ func shell(_ command: String, in directory: URL) throws -> String {
         #expect(migrations == ["v1"])
     }
 
-    @Test func manualRunRoundTripsWithParamsMetricsAndArtifacts() throws {
+    /// BLAS facts as the engine would report them (this module does not link the engine).
+    static let blas = BLASInfo(core: "Haswell", threads: 2, config: "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64",
+                               coreOverride: "haswell")
+
+    func beginRun(_ lineage: LineageDatabase, name: String, in directory: URL) throws -> RunRecord {
+        let git = try GitCapture.capture(directory: directory) { _ in "" }
+        return try lineage.transaction { transaction in
+            try transaction.beginRun(experiment: "e", name: name, specObject: nil, git: git,
+                                     environment: .capture(toolVersion: "t", blas: LineageDatabaseTests.blas))
+        }
+    }
+
+    @Test func theEnvironmentRecordsTheBLASFactsItIsGiven() throws {
         let scratch = Scratch()
         let lineage = try scratch.lineage()
-        let file = scratch.url.appendingPathComponent("result.json")
-        try Data("{\"acc\": 0.5}".utf8).write(to: file)
-        let manual = ManualRun(name: "baseline", experiment: "exp", params: [("lr", "0.1"), ("beta", "0.1")],
-                               metrics: [("acc", 0.5)], artifactPaths: [file.path], requireClean: false)
-        let run = try manual.record(in: lineage, directory: scratch.url, toolVersion: "test")
-        #expect(run.status == .succeeded)
-        let details = try lineage.details(of: run.id)
-        #expect(details.params.map(\.key) == ["beta", "lr"])
-        #expect(details.metrics.first?.value == 0.5)
-        #expect(details.steps.count == 1)
-        let output = try #require(details.steps.first?.outputs.first)
-        #expect(output.artifact.id == (try lineage.store.add(path: file.path)).id.description)
-        #expect(details.environment?.toolVersion == "test")
-        #expect(!(details.environment?.blasCore.isEmpty ?? true))
-        #expect(try lineage.referencedObjects().map(\.description).contains(output.artifact.id))
+        let run = try beginRun(lineage, name: "n", in: scratch.url)
+        let environment = try #require(try lineage.details(of: run.id).environment)
+        #expect(environment.blasCore == "Haswell" && environment.blasThreads == 2 && environment.blasCoreOverride == "haswell")
+        #expect(environment.blasConfig == LineageDatabaseTests.blas.config)
+        #expect(environment.toolVersion == "t" && !environment.os.isEmpty && environment.cpuCount >= 1)
+        #expect(environment.determinismFields.contains { $0 == ("BLAS kernel family", "Haswell") })
     }
 
     @Test func runsResolveByLastPrefixAndId() throws {
@@ -76,8 +79,9 @@ func shell(_ command: String, in directory: URL) throws -> String {
         let lineage = try scratch.lineage()
         var ids: [String] = []
         for i in 0..<3 {
-            let manual = ManualRun(name: "r\(i)", experiment: "e", params: [], metrics: [], artifactPaths: [], requireClean: false)
-            ids.append(try manual.record(in: lineage, directory: scratch.url, toolVersion: "t").id)
+            let run = try beginRun(lineage, name: "r\(i)", in: scratch.url)
+            try lineage.transaction { try $0.finishRun(run.id, status: .succeeded) }
+            ids.append(run.id)
         }
         #expect(try lineage.resolveRun("last").id == ids[2])
         #expect(try lineage.resolveRun("last~1").id == ids[1])
@@ -89,45 +93,51 @@ func shell(_ command: String, in directory: URL) throws -> String {
         #expect(throws: LineageError.self) { try lineage.resolveRun("zzzz") }
         #expect(throws: LineageError.self) { try lineage.resolveRun("") } // matches all three: ambiguous
         #expect(try lineage.runs(experiment: "e").count == 3)
+        #expect(try lineage.runs(experiment: "e", status: .succeeded).count == 3)
+        #expect(try lineage.runs(experiment: "e", status: .running).isEmpty)
         #expect(try lineage.runs(experiment: "other").isEmpty)
     }
 
     @Test func rowsNeverNameObjectsThatAreNotStored() throws {
         let scratch = Scratch()
         let lineage = try scratch.lineage()
-        let git = try GitCapture.capture(directory: scratch.url) { _ in "" }
-        let run = try lineage.beginRun(experiment: "e", name: "n", specObject: nil, git: git, environment: .capture(toolVersion: "t"))
-        let step = try lineage.beginStep(runID: run.id, name: "s", kind: "k", key: "key")
+        let run = try beginRun(lineage, name: "n", in: scratch.url)
+        let step = try lineage.transaction { try $0.beginStep(runID: run.id, name: "s", kind: "k", key: "key") }
         let missing = "sha256:" + String(repeating: "a", count: 64)
         #expect(throws: LineageError.self) {
-            try lineage.recordEdge(stepID: step.id!, artifact: ArtifactRecord(id: missing, kind: "file", name: "x", size: 1), name: "x", direction: .output)
+            try lineage.transaction { transaction in
+                try transaction.recordEdge(stepID: step.id!, artifact: ArtifactRecord(id: missing, kind: "file", name: "x", size: 1), name: "x", direction: .output)
+            }
         }
         #expect(throws: LineageError.self) { try lineage.pin(try ObjectID(parsing: missing), name: "p") }
+        #expect(throws: LineageError.self) {
+            try lineage.transaction { transaction in
+                _ = try transaction.beginRun(experiment: "e", name: "n", specObject: missing, git: GitSnapshot(inRepository: false, dirty: false, untracked: []),
+                                             environment: .capture(toolVersion: "t", blas: LineageDatabaseTests.blas))
+            }
+        }
     }
 
-    @Test func aBatchCommitsOnceOrNotAtAll() throws {
+    @Test func aTransactionCommitsOnceOrNotAtAll() throws {
         let scratch = Scratch()
         let lineage = try scratch.lineage()
-        let git = try GitCapture.capture(directory: scratch.url) { _ in "" }
-        let run = try lineage.beginRun(experiment: "e", name: "n", specObject: nil, git: git, environment: .capture(toolVersion: "t"))
+        let run = try beginRun(lineage, name: "n", in: scratch.url)
         struct Stop: Error {}
         #expect(throws: Stop.self) {
-            try lineage.batch {
-                let step = try lineage.beginStep(runID: run.id, name: "rolled-back", kind: "k", key: "k1")
-                try lineage.recordMetrics(runID: run.id, stepName: "rolled-back", [(key: "loss", value: 1.5, index: 1)])
-                // Reads inside the batch see its own writes.
-                #expect(try lineage.details(of: run.id).steps.map(\.step.id) == [step.id])
+            try lineage.transaction { transaction in
+                _ = try transaction.beginStep(runID: run.id, name: "rolled-back", kind: "k", key: "k1")
+                try transaction.recordMetrics(runID: run.id, stepName: "rolled-back", [(key: "loss", value: 1.5, index: 1)])
                 throw Stop()
             }
         }
         #expect(try lineage.details(of: run.id).steps.isEmpty)
         #expect(try lineage.details(of: run.id).metrics.isEmpty)
 
-        try lineage.batch {
-            let step = try lineage.beginStep(runID: run.id, name: "kept", kind: "k", key: "k2")
-            try lineage.batch { try lineage.recordParams(runID: run.id, stepName: "kept", [("exec.x", "1")]) }
-            try lineage.recordMetrics(runID: run.id, stepName: "kept", [(key: "loss", value: 0.5, index: 1), (key: "acc", value: 0.75, index: nil)])
-            try lineage.finishStep(step.id!, status: .succeeded)
+        try lineage.transaction { transaction in
+            let step = try transaction.beginStep(runID: run.id, name: "kept", kind: "k", key: "k2")
+            try transaction.recordParams(runID: run.id, stepName: "kept", [("exec.x", "1")])
+            try transaction.recordMetrics(runID: run.id, stepName: "kept", [(key: "loss", value: 0.5, index: 1), (key: "acc", value: 0.75, index: nil)])
+            try transaction.finishStep(step.id!, status: .succeeded)
         }
         let details = try lineage.details(of: run.id)
         #expect(details.steps.map(\.step.name) == ["kept"] && details.steps.first?.step.status == .succeeded)
@@ -138,17 +148,21 @@ func shell(_ command: String, in directory: URL) throws -> String {
     @Test func cachedStepsReadTheirMetricsThroughCachedFrom() throws {
         let scratch = Scratch()
         let lineage = try scratch.lineage()
-        let git = try GitCapture.capture(directory: scratch.url) { _ in "" }
-        let first = try lineage.beginRun(experiment: "e", name: "1", specObject: nil, git: git, environment: .capture(toolVersion: "t"))
-        let original = try lineage.beginStep(runID: first.id, name: "train_a", kind: "k", key: "key")
-        try lineage.recordMetrics(runID: first.id, stepName: "train_a", [(key: "loss", value: 2, index: 2), (key: "loss", value: 3, index: 1),
-                                                                           (key: "loss", value: 1, index: nil)])
-        try lineage.finishStep(original.id!, status: .succeeded)
+        let first = try beginRun(lineage, name: "1", in: scratch.url)
+        let original = try lineage.transaction { transaction in
+            let step = try transaction.beginStep(runID: first.id, name: "train_a", kind: "k", key: "key")
+            try transaction.recordMetrics(runID: first.id, stepName: "train_a", [(key: "loss", value: 2, index: 2), (key: "loss", value: 3, index: 1),
+                                                                                 (key: "loss", value: 1, index: nil)])
+            try transaction.finishStep(step.id!, status: .succeeded)
+            return step
+        }
 
         // A rerun whose step (under another name) reused it: no rows of its own, the original's metrics.
-        let second = try lineage.beginRun(experiment: "e", name: "2", specObject: nil, git: git, environment: .capture(toolVersion: "t"))
-        let cached = try lineage.beginStep(runID: second.id, name: "train_b", kind: "k", key: "key")
-        try lineage.finishStep(cached.id!, status: .cached, cachedFrom: original.id)
+        let second = try beginRun(lineage, name: "2", in: scratch.url)
+        try lineage.transaction { transaction in
+            let cached = try transaction.beginStep(runID: second.id, name: "train_b", kind: "k", key: "key")
+            try transaction.finishStep(cached.id!, status: .cached, cachedFrom: original.id)
+        }
         let rows = try lineage.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM metrics WHERE run_id = ?", arguments: [second.id]) }
         #expect(rows == 0)
         let metrics = try lineage.details(of: second.id).metrics
@@ -156,24 +170,52 @@ func shell(_ command: String, in directory: URL) throws -> String {
         #expect(metrics.map(\.index) == [nil, 1, 2] && metrics.map(\.value) == [1, 3, 2])
 
         // A database written when cached steps copied their metrics: the copies, not doubled.
-        let third = try lineage.beginRun(experiment: "e", name: "3", specObject: nil, git: git, environment: .capture(toolVersion: "t"))
-        let copied = try lineage.beginStep(runID: third.id, name: "train_a", kind: "k", key: "key")
-        try lineage.recordMetrics(runID: third.id, stepName: "train_a", [(key: "loss", value: 1, index: nil)])
-        try lineage.finishStep(copied.id!, status: .cached, cachedFrom: original.id)
+        let third = try beginRun(lineage, name: "3", in: scratch.url)
+        try lineage.transaction { transaction in
+            let copied = try transaction.beginStep(runID: third.id, name: "train_a", kind: "k", key: "key")
+            try transaction.recordMetrics(runID: third.id, stepName: "train_a", [(key: "loss", value: 1, index: nil)])
+            try transaction.finishStep(copied.id!, status: .cached, cachedFrom: original.id)
+        }
         #expect(try lineage.details(of: third.id).metrics.map(\.value) == [1])
+        // The cache finds the succeeded original by its key, not the cached copies.
+        #expect(try lineage.latestSucceededStep(key: "key")?.step.id == original.id)
     }
 
     @Test func runsOfDeadProcessesAreMarkedInterrupted() throws {
         let scratch = Scratch()
         let lineage = try scratch.lineage()
-        let git = try GitCapture.capture(directory: scratch.url) { _ in "" }
-        let run = try lineage.beginRun(experiment: "e", name: "n", specObject: nil, git: git, environment: .capture(toolVersion: "t"))
+        let run = try beginRun(lineage, name: "n", in: scratch.url)
+        let step = try lineage.transaction { try $0.beginStep(runID: run.id, name: "s", kind: "k", key: "key") }
         // A process id that cannot exist (beyond pid_max) stands for a writer killed mid-run.
         try lineage.write { db in try db.execute(sql: "UPDATE runs SET pid = 2147483000 WHERE id = ?", arguments: [run.id]) }
-        let live = try lineage.beginRun(experiment: "e", name: "live", specObject: nil, git: git, environment: .capture(toolVersion: "t"))
+        let live = try beginRun(lineage, name: "live", in: scratch.url)
         #expect(try lineage.markInterruptedRuns() == [run.id])
         #expect(try lineage.resolveRun(run.id).status == .interrupted)
         #expect(try lineage.resolveRun(live.id).status == .running)
+        // Statuses are stored as their raw values: the database reads the same to any client.
+        let stored = try lineage.read { db in
+            try Row.fetchOne(db, sql: "SELECT r.status AS run, r.pid, s.status AS step, s.error FROM runs r JOIN steps s ON s.run_id = r.id WHERE s.id = ?",
+                             arguments: [step.id])
+        }
+        #expect(stored?["run"] as String? == "interrupted" && stored?["pid"] as Int32? == nil)
+        #expect(stored?["step"] as String? == "failed" && stored?["error"] as String? == "interrupted")
+    }
+
+    @Test func failingARunFailsOnlyItsRunningSteps() throws {
+        let scratch = Scratch()
+        let lineage = try scratch.lineage()
+        let run = try beginRun(lineage, name: "n", in: scratch.url)
+        try lineage.transaction { transaction in
+            let done = try transaction.beginStep(runID: run.id, name: "done", kind: "k", key: "k1")
+            try transaction.finishStep(done.id!, status: .succeeded)
+            _ = try transaction.beginStep(runID: run.id, name: "in-flight", kind: "k", key: "k2")
+            try transaction.failRunningSteps(runID: run.id, error: "disk full")
+            try transaction.finishRun(run.id, status: .failed, error: "disk full")
+        }
+        let details = try lineage.details(of: run.id)
+        #expect(details.steps.map(\.step.status) == [.succeeded, .failed])
+        #expect(details.steps.map(\.step.error) == [nil, "disk full"] && details.steps[1].step.finishedAt != nil)
+        #expect(details.run.status == .failed && details.run.error == "disk full" && details.run.pid == nil && details.run.finishedAt != nil)
     }
 
     @Test func pinsAreRoots() throws {

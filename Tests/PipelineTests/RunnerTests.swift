@@ -36,7 +36,7 @@ import Testing
     }
 
     func statuses(_ summary: RunSummary) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: summary.steps.map { ($0.name, $0.status) })
+        Dictionary(uniqueKeysWithValues: summary.steps.map { ($0.name, $0.status.rawValue) })
     }
 
     @Test func runRecordsEverythingThenRerunIsAllCached() throws {
@@ -208,7 +208,7 @@ import Testing
         #expect(partial.steps.map(\.name) == ["a", "b"])
 
         let plan = try #require(try sandbox.runner().plan(try sandbox.parse(chain(sandbox, bText: "changed")), options: sandbox.options()).first)
-        #expect(plan.steps.map(\.status) == ["cached", "run", "pending"])
+        #expect(plan.steps.map(\.status) == [.cached, .run, .pending])
         #expect(plan.steps[0].key != nil && plan.steps[2].key == nil)
         #expect(plan.steps[0].cachedFromRun == partial.runID)
 
@@ -219,7 +219,7 @@ import Testing
         #expect(statuses(forced) == ["a": "succeeded", "b": "cached", "c": "succeeded"])
         options.force = .all
         let all = try #require(try sandbox.runner().run(spec, options: options).first)
-        #expect(all.steps.allSatisfy { $0.status == "succeeded" })
+        #expect(all.steps.allSatisfy { $0.status == .succeeded })
         options.only = ["nope"]
         #expect(throws: PipelineError.self) { try sandbox.runner().run(spec, options: options) }
     }

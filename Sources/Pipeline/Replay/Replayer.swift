@@ -76,14 +76,14 @@ public final class Replayer {
                                           directory: scratch.appendingPathComponent(service.step.name), seed: seed, engine: engine, reporter: reporter)
             reporter.stepStarted(service.step.name, kind: service.step.kind)
             do {
-                let outcome = try execution.run(inputs: service.inputs) { _, _ in throw StepFailure.message("services cannot depend on services") }
-                reporter.stepFinished(service.step.name, kind: service.step.kind, status: "running", seconds: 0, detail: nil)
+                let outcome = try execution.runService(inputs: service.inputs)
+                reporter.stepFinished(service.step.name, kind: service.step.kind, status: .running, seconds: 0, detail: nil)
                 return (outcome.endpoints, execution.directory)
             } catch let failure as StepExecutionError {
                 throw StepFailure.message("service \(service.step.name) failed to start: \(failure.message)")
             }
         }, stopped: { service in
-            reporter.stepFinished(service.step.name, kind: service.step.kind, status: "stopped", seconds: 0, detail: nil)
+            reporter.stepFinished(service.step.name, kind: service.step.kind, status: .stopped, seconds: 0, detail: nil)
         })
         defer { services.stopAll() }
 
@@ -118,7 +118,7 @@ public final class Replayer {
                 outcome = try execution.run(inputs: try recordedInputs(step, row)) { service, output in try services.endpoint(service, output: output) }
             } catch {
                 let message = (error as? StepExecutionError)?.message ?? "\(error)"
-                reporter.stepFinished(name, kind: step.kind, status: "failed", seconds: Date().timeIntervalSince(started), detail: message)
+                reporter.stepFinished(name, kind: step.kind, status: .failed, seconds: Date().timeIntervalSince(started), detail: message)
                 steps.append(StepReplay(name: name, kind: step.kind, status: .failed, note: message, outputs: [], metrics: []))
                 continue
             }
@@ -142,7 +142,7 @@ public final class Replayer {
                 if let first = comparisons.first(where: { !$0.identical }) { note = "output \(first.name): \(first.firstDifference ?? "differs")" }
                 else if let first = deltas.first { note = "metric \(first.key) differs" }
             }
-            reporter.stepFinished(name, kind: step.kind, status: identical ? "identical" : "different", seconds: Date().timeIntervalSince(started), detail: note)
+            reporter.stepFinished(name, kind: step.kind, status: identical ? .identical : .different, seconds: Date().timeIntervalSince(started), detail: note)
             steps.append(StepReplay(name: name, kind: step.kind, status: identical ? .identical : .different, note: note, outputs: comparisons, metrics: deltas))
         }
         return ReplayReport(runID: run.id, experiment: run.experiment, seed: seed, environmentDifferences: differences, steps: steps)

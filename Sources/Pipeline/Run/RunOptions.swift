@@ -1,4 +1,5 @@
 import Foundation
+import Lineage
 
 /// How `run` should go.
 public struct RunOptions: Sendable {
@@ -34,12 +35,12 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var groupID: String
     public var experiment: String
     public var seed: Int
-    public var status: String
+    public var status: RunRecord.Status
     public var seconds: Double
     public var steps: [StepSummary]
 
-    public var executed: Int { steps.filter { $0.status == "succeeded" && !$0.isService }.count }
-    public var cached: Int { steps.filter { $0.status == "cached" }.count }
+    public var executed: Int { steps.filter { $0.status == .succeeded && !$0.isService }.count }
+    public var cached: Int { steps.filter { $0.status == .cached }.count }
 }
 
 /// What happened to one step of a run.
@@ -48,7 +49,7 @@ public struct StepSummary: Sendable, Codable, Equatable {
     public var kind: String
     public var key: String
     /// `succeeded`, `cached`, `skipped` (a service nothing needed) or `failed`.
-    public var status: String
+    public var status: StepStatus
     /// For cached steps: the run whose result was reused.
     public var cachedFromRun: String?
     public var seconds: Double
@@ -59,10 +60,18 @@ public struct StepSummary: Sendable, Codable, Equatable {
 
 /// One step of a dry run's plan.
 public struct PlannedStep: Sendable, Codable, Equatable {
-    /// `cached` (a result with this key exists), `run` (it will execute), `pending` (its key
-    /// depends on outputs of a step that will run: it runs, or is found cached once those exist)
-    /// or `service` (started only if a step that runs needs it).
-    public var status: String
+    public enum Status: String, Sendable, Codable, Equatable {
+        /// A result with this key exists.
+        case cached
+        /// It will execute.
+        case run
+        /// Its key depends on outputs of a step that will run: it runs, or is found cached once
+        /// those exist.
+        case pending
+        /// Started only if a step that runs needs it.
+        case service
+    }
+    public var status: Status
     public var name: String
     public var kind: String
     public var key: String?

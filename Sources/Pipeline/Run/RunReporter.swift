@@ -1,4 +1,5 @@
 import Foundation
+import Lineage
 
 /// How a run tells its user what is happening. `TerminalReporter` draws one line per step and
 /// updates the running step in place; `PlainReporter` writes one line per event for logs.
@@ -6,10 +7,9 @@ public protocol RunReporter: Sendable {
     func runStarted(runID: String, experiment: String, seed: Int, steps: Int)
     func stepStarted(_ step: String, kind: String)
     func stepProgress(_ step: String, _ update: ProgressUpdate)
-    /// `status` is `succeeded`, `cached`, `failed`, `skipped`, `running` (a service started) or
-    /// `stopped` (a service stopped); `detail` a short note (cached from which run, the error).
-    func stepFinished(_ step: String, kind: String, status: String, seconds: Double, detail: String?)
-    func runFinished(runID: String, status: String, seconds: Double, executed: Int, cached: Int)
+    /// `detail` is a short note (cached from which run, the error).
+    func stepFinished(_ step: String, kind: String, status: StepStatus, seconds: Double, detail: String?)
+    func runFinished(runID: String, status: RunRecord.Status, seconds: Double, executed: Int, cached: Int)
     func message(_ text: String)
 }
 
@@ -19,8 +19,8 @@ public struct SilentReporter: RunReporter {
     public func runStarted(runID: String, experiment: String, seed: Int, steps: Int) {}
     public func stepStarted(_ step: String, kind: String) {}
     public func stepProgress(_ step: String, _ update: ProgressUpdate) {}
-    public func stepFinished(_ step: String, kind: String, status: String, seconds: Double, detail: String?) {}
-    public func runFinished(runID: String, status: String, seconds: Double, executed: Int, cached: Int) {}
+    public func stepFinished(_ step: String, kind: String, status: StepStatus, seconds: Double, detail: String?) {}
+    public func runFinished(runID: String, status: RunRecord.Status, seconds: Double, executed: Int, cached: Int) {}
     public func message(_ text: String) {}
 }
 
@@ -67,11 +67,11 @@ public final class PlainReporter: RunReporter {
         parts.append(DurationText.format(update.elapsed) + (update.remaining.map { ", \(DurationText.format($0)) left" } ?? ""))
         write("step \(step): " + parts.joined(separator: " "))
     }
-    public func stepFinished(_ step: String, kind: String, status: String, seconds: Double, detail: String?) {
-        write("step \(step) [\(kind)] \(status) in \(DurationText.format(seconds))\(detail.map { " (\($0))" } ?? "")")
+    public func stepFinished(_ step: String, kind: String, status: StepStatus, seconds: Double, detail: String?) {
+        write("step \(step) [\(kind)] \(status.rawValue) in \(DurationText.format(seconds))\(detail.map { " (\($0))" } ?? "")")
     }
-    public func runFinished(runID: String, status: String, seconds: Double, executed: Int, cached: Int) {
-        write("run \(runID) \(status) in \(DurationText.format(seconds)): \(executed) steps executed, \(cached) cached")
+    public func runFinished(runID: String, status: RunRecord.Status, seconds: Double, executed: Int, cached: Int) {
+        write("run \(runID) \(status.rawValue) in \(DurationText.format(seconds)): \(executed) steps executed, \(cached) cached")
     }
     public func message(_ text: String) { write(text) }
 }
@@ -111,22 +111,22 @@ public final class TerminalReporter: RunReporter {
         emit("\r\u{1B}[2K" + clip("  ▸ \(step) [\(kind)]  " + parts.joined(separator: "  ")))
     }
 
-    public func stepFinished(_ step: String, kind: String, status: String, seconds: Double, detail: String?) {
+    public func stepFinished(_ step: String, kind: String, status: StepStatus, seconds: Double, detail: String?) {
         let mark: String
         switch status {
-        case "succeeded": mark = "✓"
-        case "cached": mark = "="
-        case "failed": mark = "✗"
-        default: mark = "·"
+        case .succeeded: mark = "✓"
+        case .cached: mark = "="
+        case .failed: mark = "✗"
+        case .skipped, .running, .stopped, .identical, .different: mark = "·"
         }
-        let statusText = status.padding(toLength: 9, withPad: " ", startingAt: 0)
+        let statusText = status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
         let line = "  \(mark) \(step) [\(kind)]  \(statusText) \(DurationText.format(seconds))\(detail.map { "  \($0)" } ?? "")"
         state.withLock { $0.current = nil }
         emit("\r\u{1B}[2K" + clip(line) + "\n")
     }
 
-    public func runFinished(runID: String, status: String, seconds: Double, executed: Int, cached: Int) {
-        emit("run \(runID) \(status) in \(DurationText.format(seconds)): \(executed) executed, \(cached) cached\n")
+    public func runFinished(runID: String, status: RunRecord.Status, seconds: Double, executed: Int, cached: Int) {
+        emit("run \(runID) \(status.rawValue) in \(DurationText.format(seconds)): \(executed) executed, \(cached) cached\n")
     }
 
     public func message(_ text: String) {

@@ -26,6 +26,11 @@ struct StepOutcome {
     var metrics: [MetricsSink.Point] = []
     var execution: [String: String] = [:]
     var endpoints: [String: LiveEndpoint] = [:]
+
+    /// The execution notes as recorded params, `exec.NAME`, sorted.
+    var executionParams: [(String, String)] {
+        execution.sorted { $0.key < $1.key }.map { ("exec.\($0.key)", $0.value) }
+    }
 }
 
 /// A failed execution, with the logs stored so far (recorded even though the step failed).
@@ -94,6 +99,12 @@ struct StepExecution {
         }
         outcome.logs = try storeLogs()
         return outcome
+    }
+
+    /// Starts a service step: its executor returns live endpoints. Services cannot depend on
+    /// services, so no endpoint input is served.
+    func runService(inputs: [ResolvedInput]) throws -> StepOutcome {
+        try run(inputs: inputs) { _, _ in throw StepFailure.message("services cannot depend on services") }
     }
 
     /// `inputs/NAME`: the input's name (without an `inputs.` prefix), plus the stored file's

@@ -60,7 +60,7 @@ struct RunCommand: ParsableCommand {
                     print("seed \(plan.seed):")
                     for step in plan.steps {
                         let key = step.key.map { String($0.dropFirst(7).prefix(16)) } ?? "(pending)"
-                        var line = "  \(step.status.padding(toLength: 8, withPad: " ", startingAt: 0)) \(step.name) [\(step.kind)]  key \(key)"
+                        var line = "  \(step.status.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(step.name) [\(step.kind)]  key \(key)"
                         if let from = step.cachedFromRun { line += "  from run \(from)" }
                         if let reason = step.reason { line += "  — \(reason)" }
                         print(line)

@@ -1,4 +1,5 @@
 import Foundation
+import Lineage
 import Store
 
 /// A run recorded by hand (`iopo-exp record`): parameters, metrics and artifacts of work done
@@ -28,27 +29,23 @@ public struct ManualRun: Sendable {
         return (String(text[..<equals]), String(text[text.index(after: equals)...]))
     }
 
-    /// Stores the artifacts, captures git and environment, then writes the run. Objects are stored
-    /// before any row names them; the run is marked succeeded last.
+    /// Stores the artifacts, captures git and environment, then records the run through a
+    /// `LineageRecorder`: one step, `record`, whose outputs are the artifacts by file name.
     public func record(in lineage: LineageDatabase, directory: URL, toolVersion: String) throws -> RunRecord {
         let store = lineage.store
         let git = try GitCapture.capture(directory: directory) { patch in try store.addBytes(patch).description }
         if requireClean && !git.isClean { throw GitCaptureError.notClean(modified: git.dirty, untracked: git.untracked) }
-        var artifacts: [(AddResult, String)] = []
+        var artifacts: [String: ArtifactRef] = [:]
         for path in artifactPaths {
-            artifacts.append((try store.add(path: path), URL(fileURLWithPath: path).lastPathComponent))
+            let name = URL(fileURLWithPath: path).lastPathComponent
+            artifacts[name] = ArtifactRef(try store.add(path: path), name: name)
         }
-        let environment = EnvironmentSnapshot.capture(toolVersion: toolVersion)
-        let run = try lineage.beginRun(experiment: experiment, name: name, specObject: nil, git: git, environment: environment)
-        try lineage.recordParams(runID: run.id, params)
-        try lineage.recordMetrics(runID: run.id, metrics.map { (key: $0.0, value: $0.1, index: nil) })
-        let step = try lineage.beginStep(runID: run.id, name: "record", kind: "manual", key: "")
-        for (result, name) in artifacts {
-            let artifact = ArtifactRecord(id: result.id.description, kind: result.kind.rawValue, name: name, size: result.size)
-            try lineage.recordEdge(stepID: step.id!, artifact: artifact, name: name, direction: .output)
-        }
-        try lineage.finishStep(step.id!, status: .succeeded)
-        try lineage.finishRun(run.id, status: .succeeded)
-        return try lineage.resolveRun(run.id)
+        let recorder = try LineageRecorder.beginRun(in: lineage, experiment: experiment, name: name, specObject: nil, git: git,
+                                                    environment: .capture(toolVersion: toolVersion))
+        try recorder.recordParams(run: params, metrics: metrics.map { (key: $0.0, value: $0.1, index: nil) })
+        let step = try recorder.beginStep("record", kind: "manual", key: "", inputs: [], services: nil)
+        try recorder.stepSucceeded(step, name: "record", outcome: StepOutcome(outputs: artifacts))
+        try recorder.runSucceeded()
+        return try lineage.resolveRun(recorder.runID)
     }
 }
