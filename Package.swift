@@ -16,6 +16,27 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        // Not used by a target directly: pinned here so that the whole graph is fixed by this
+        // file (a Package.resolved cannot be committed here). `iopo-exp --version --json` lists
+        // what was built.
+        .package(url: "https://github.com/apple/swift-algorithms", exact: "1.2.1"),
+        .package(url: "https://github.com/apple/swift-asn1", exact: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-async-algorithms", exact: "1.1.4"),
+        .package(url: "https://github.com/apple/swift-atomics", exact: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-certificates", exact: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-configuration", exact: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", exact: "1.7.3"),
+        .package(url: "https://github.com/apple/swift-http-structured-headers", exact: "1.7.0"),
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", exact: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio-http2", exact: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-transport-services", exact: "1.28.0"),
+        .package(url: "https://github.com/apple/swift-numerics", exact: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-service-context", exact: "1.5.1"),
+        .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
     ],
     targets: [
         // System libraries, from Debian.
@@ -57,7 +78,12 @@ let package = Package(
         .executableTarget(name: "iopo-exp", dependencies: [
             "Basics", "Store", "Lineage", "Pipeline", "Engine", "Trace", "Serve", "Eval",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], plugins: ["BuildIdentityPlugin"]),
+
+        // The build identity: a digest of the sources, the dependencies' versions and the
+        // compiler, generated into the executable on every build and part of every step key.
+        .executableTarget(name: "iopo-build-identity", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .plugin(name: "BuildIdentityPlugin", capability: .buildTool(), dependencies: ["iopo-build-identity"]),
 
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "LineageTests", dependencies: ["Lineage", "Store", .product(name: "GRDB", package: "GRDB.swift")]),

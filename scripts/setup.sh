@@ -33,6 +33,9 @@ set +e
 "${build[@]}" 2>&1 | awk '
     /^\[[0-9]+\/[0-9]+\]/ { if (n++ % 25 == 0) { print "setup: " $0; fflush() } next }
     /^(Compiling|Building|Write|Emitting|Linking|Fetching|Computing|Computed|Cloning|Creating|Working copy)/ { next }
+    # Package.swift pins the whole dependency graph, so SwiftPM notes the packages no target
+    # names directly; expected, and said once here rather than once per package.
+    /dependency .* is not used by any target/ { if (!pinned++) print "setup: (transitive dependencies are pinned in Package.swift)"; next }
     { print; fflush() }
 ' >&2
 status=${PIPESTATUS[0]}

@@ -25,7 +25,7 @@ echo "test-under-load: $burners CPU-bound processes beside the tests (pids ${pid
 
 start=$(date +%s)
 set +e
-swift test --skip-build "$@" 2>&1 | tee .build/test-under-load-output.txt | grep -vE '^(◇|↳)' | grep -E '✘|^✔ Test run|^Test Suite .* (passed|failed)|Executed'
+swift test --skip-build "$@" 2>&1 | tee .build/test-under-load-output.txt | grep -vE '^(◇|↳)' | grep -E '✘|^✔ Test run with|^Test Suite .All tests. (passed|failed)|Executed .* tests'
 status=${PIPESTATUS[0]}
 set -e
 echo "test-under-load: exit $status after $(( $(date +%s) - start )) s with $burners burners" >&2

@@ -7,6 +7,11 @@ import Foundation
 enum Main {
     static func main() async {
         BLASDefault.pinIfUnset()
+        let arguments = Set(CommandLine.arguments.dropFirst())
+        if arguments == ["--version", "--json"] {
+            VersionReport.printJSON()
+            return
+        }
         do {
             var command = try IopoExp.parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -32,7 +37,7 @@ struct IopoExp: AsyncParsableCommand {
             run's lineage is recorded next to the git commit. Exit codes: 0 success, 1 failure, \
             2 usage or invalid input, 3 corrupt store, 4 lock timeout, 5 determinism check failed.
             """,
-        version: version,
+        version: "\(version) (build \(BuildIdentity.digest.prefix(16)))",
         subcommands: [InitCommand.self, StoreCommand.self, RecordCommand.self, RunsCommand.self, ShowCommand.self,
                       RunCommand.self, ReplayCommand.self, DiffCommand.self, TableCommand.self, LogCommand.self, LineageCommand.self,
                       ValidateCommand.self, DataCommand.self, ModelCommand.self, GenerateCommand.self, TrainCommand.self,

@@ -12,8 +12,11 @@ enum PipelineCLI {
         StepRegistry.standard
     }
 
-    /// The engine/tool version that goes into every step key.
-    static var engineVersion: String { "iopo-exp \(IopoExp.version)" }
+    /// The engine/tool version that goes into every step key and every recorded environment:
+    /// the release and the build identity, so that a change to any source, dependency version
+    /// or the compiler gives new keys (outputs cached by another build are not served as this
+    /// build's) and `replay --check` names the difference before it compares.
+    static var engineVersion: String { "iopo-exp \(IopoExp.version) build \(BuildIdentity.digest)" }
 
     /// Terminal progress on a TTY, one line per event otherwise, nothing for `--json`.
     static func reporter(json: Bool) -> any RunReporter {
