@@ -182,8 +182,9 @@ struct CLIRun {
                       stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
     }
 
-    /// Starts the binary without waiting (for the SIGKILL test).
-    func start(_ arguments: [String]) throws -> Process {
+    /// Starts the binary without waiting (for the SIGKILL and concurrency tests); its output
+    /// goes to the files given, or nowhere.
+    func start(_ arguments: [String], stdout: URL? = nil, stderr: URL? = nil) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLIRun.binary)
         process.arguments = arguments
@@ -191,8 +192,13 @@ struct CLIRun {
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "IOPO_STORE")
         process.environment = env
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        func sink(_ url: URL?) throws -> FileHandle {
+            guard let url else { return FileHandle.nullDevice }
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+            return try FileHandle(forWritingTo: url)
+        }
+        process.standardOutput = try sink(stdout)
+        process.standardError = try sink(stderr)
         try process.run()
         return process
     }

@@ -32,7 +32,18 @@ struct RunAttempt {
         for planned in plan {
             // The one `resolve` that planned the step resolves it now that the steps before it
             // have executed or been found cached.
-            let current = planned.isSettled ? planned : try planner.resolve(planned.step.name, seed: seed, known: known)
+            var current = planned.isSettled ? planned : try planner.resolve(planned.step.name, seed: seed, known: known)
+            // A step to execute is claimed first: if another process is computing the same key,
+            // this run waits for it and then takes its result from the cache.
+            var claim: StepClaim?
+            defer { claim?.release(succeeded: false) }
+            if case .resolved(_, let key, .execute(let forced)) = current.resolution {
+                let name = current.step.name
+                claim = StepClaim.claim(in: store.root, key: key, wait: .blocking(onWait: { [reporter] in
+                    reporter.message("step \(name): waiting for another process computing the same step (key \(key.prefix(19))…)")
+                }))
+                if !forced { current = try planner.resolve(name, seed: seed, known: known) }
+            }
             guard case .resolved(let inputs, let key, let action) = current.resolution else {
                 throw PipelineError.invalidRequest("step \(planned.step.name) has inputs that no earlier step of the run produced")
             }
@@ -54,7 +65,7 @@ struct RunAttempt {
             case .execute(let forced):
                 let outputs: [String: ArtifactRef]
                 do {
-                    outputs = try executeStep(current, inputs: inputs, key: key, forced: forced, services: services)
+                    outputs = try executeStep(current, inputs: inputs, key: key, forced: forced, claim: claim, services: services)
                 } catch let failure as StepAttemptFailure {
                     services.stopAll()
                     recorder.stepFailed(failure.stepID, name: step.name, logs: failure.logs, message: failure.message)
@@ -101,12 +112,12 @@ struct RunAttempt {
     /// Throws `StepAttemptFailure` when the step fails; an error in recording a step that
     /// succeeded passes through (the run then fails as a whole). Checkpoints of an interrupted
     /// attempt at this key are picked up; a forced step starts over.
-    private func executeStep(_ plan: StepPlan, inputs: [ResolvedInput], key: String, forced: Bool,
+    private func executeStep(_ plan: StepPlan, inputs: [ResolvedInput], key: String, forced: Bool, claim: StepClaim?,
                              services: ServiceManager) throws -> [String: ArtifactRef] {
         let step = plan.step
         reporter.stepStarted(step.name, kind: step.kind)
-        let resume = plan.executor.keepsResumableState ? ResumeClaim.claim(in: store.root, key: key) : nil
-        defer { resume?.release(succeeded: false) }
+        // Only kinds that keep resumable state get the claim's directory.
+        let resume = plan.executor.keepsResumableState ? claim : nil
         if forced { resume?.discard() }
         let execution = StepExecution(store: store, executor: plan.executor, step: step, directory: scratch.appendingPathComponent(step.name),
                                       seed: seed, engine: planner.engine, reporter: reporter, resumeDirectory: resume?.directory)
@@ -124,7 +135,7 @@ struct RunAttempt {
         planner.cache.add(key, .init(stepID: stepID!, runID: runID, stepName: step.name, outputs: outcome.outputs, logs: outcome.logs,
                                      execution: outcome.executionParams))
         if !options.keepScratch { Scratch.remove(execution.directory) }
-        resume?.release(succeeded: true)
+        claim?.release(succeeded: true)
         return outcome.outputs
     }
 
