@@ -85,6 +85,7 @@ let package = Package(
         .executableTarget(name: "iopo-build-identity", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .plugin(name: "BuildIdentityPlugin", capability: .buildTool(), dependencies: ["iopo-build-identity"]),
 
+        .testTarget(name: "BasicsTests", dependencies: ["Basics"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "LineageTests", dependencies: ["Lineage", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CLITests", dependencies: ["Store"]),

@@ -1,3 +1,5 @@
+import Basics
+
 /// Content-defined chunking in the manner of FastCDC (Xia et al., 2016): a gear rolling hash
 /// over the bytes, with normalised chunking (a stricter mask before the average size, a looser
 /// one after) so that chunk sizes concentrate around the average. Boundaries depend only on
@@ -55,13 +57,7 @@ struct Chunker: Sendable {
     /// 256 pseudo-random 64-bit values from SplitMix64 with a fixed seed: part of the store
     /// format (changing them changes every chunk boundary, not any id's meaning).
     static let gear: [UInt64] = {
-        var state: UInt64 = 0x696F_706F_2D65_7870 // "iopo-exp"
-        return (0..<256).map { _ in
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var mixer = SplitMix64(seed: 0x696F_706F_2D65_7870) // "iopo-exp"
+        return (0..<256).map { _ in mixer.next() }
     }()
 }

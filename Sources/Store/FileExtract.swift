@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import Synchronization
 #endif
 
 extension ObjectStore {
@@ -135,17 +136,17 @@ extension ObjectStore {
 }
 
 /// Per-chunk results of a concurrent read window.
-final class ChunkReadSlots: @unchecked Sendable {
-    private var slots: [Result<[UInt8], Error>?]
-    private let mutex = NSLock()
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
+final class ChunkReadSlots: Sendable {
+    private let slots: Mutex<[Result<[UInt8], Error>?]>
+    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
     func set(_ index: Int, _ result: Result<[UInt8], Error>) {
-        mutex.lock(); defer { mutex.unlock() }
-        slots[index] = result
+        slots.withLock { $0[index] = result }
     }
     func take(_ index: Int) throws -> [UInt8] {
-        mutex.lock(); defer { mutex.unlock() }
-        defer { slots[index] = nil }
-        return try slots[index]!.get()
+        let result = slots.withLock { slots in
+            defer { slots[index] = nil }
+            return slots[index]!
+        }
+        return try result.get()
     }
 }

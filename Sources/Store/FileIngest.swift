@@ -2,6 +2,7 @@ import Foundation
 import Dispatch
 #if canImport(Glibc)
 import Glibc
+import Synchronization
 #endif
 
 /// What `add` stored for one path.
@@ -141,12 +142,11 @@ extension ObjectStore {
 }
 
 /// Hands out consecutive chunks of one buffer to concurrent workers.
-final class ChunkCursor: @unchecked Sendable {
+final class ChunkCursor: Sendable {
     private let chunker: Chunker
     private let total: Int
-    private var start = 0
-    private var index = 0
-    private let mutex = NSLock()
+    /// The next chunk's number and first byte.
+    private let position = Mutex((index: 0, start: 0))
 
     init(chunker: Chunker, total: Int) {
         self.chunker = chunker
@@ -154,11 +154,13 @@ final class ChunkCursor: @unchecked Sendable {
     }
 
     func next(_ bytes: UnsafeRawBufferPointer) -> (Int, Range<Int>)? {
-        mutex.lock(); defer { mutex.unlock() }
-        guard start < total else { return nil }
-        let length = chunker.cutPoint(UnsafeRawBufferPointer(rebasing: bytes[start...]))
-        defer { start += length; index += 1 }
-        return (index, start..<(start + length))
+        position.withLock { position in
+            let start = position.start
+            guard start < total else { return nil }
+            let length = chunker.cutPoint(UnsafeRawBufferPointer(rebasing: bytes[start...]))
+            defer { position = (position.index + 1, start + length) }
+            return (position.index, start..<(start + length))
+        }
     }
 }
 

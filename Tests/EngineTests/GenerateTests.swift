@@ -1,6 +1,7 @@
 // Generation: the KV-cache path against the full forward, greedy decoding, seeded sampling,
 // stopping rules and parameter errors.
 
+import Basics
 import Foundation
 import Testing
 @testable import Engine

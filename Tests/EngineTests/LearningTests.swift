@@ -2,6 +2,7 @@
 // must bring its held-out loss far below the corpus's unigram entropy (what a model that ignores
 // context can reach) and close to the grammar's true conditional entropy.
 
+import Basics
 import Foundation
 import Testing
 @testable import Engine

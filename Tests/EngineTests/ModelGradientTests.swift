@@ -3,6 +3,7 @@
 // Σ w·logp over the targets of a padded batch with random weights, which exercises the single
 // backward entry point exactly as the DPO/IOPO and causal-LM objectives use it.
 
+import Basics
 import Foundation
 import Testing
 @testable import Engine

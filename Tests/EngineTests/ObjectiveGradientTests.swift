@@ -4,6 +4,7 @@
 // backward accumulates — is checked against finite differences of that loss on sampled
 // parameter tensors, for a full fine-tune and for LoRA A and B.
 
+import Basics
 import Foundation
 import Testing
 @testable import Engine

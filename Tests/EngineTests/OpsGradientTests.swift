@@ -3,6 +3,7 @@
 // called with dout = r; each input's analytic gradient is compared with central differences along
 // random directions: (L(x + h·u) − L(x − h·u)) / 2h against ⟨∇L, u⟩.
 
+import Basics
 import Foundation
 import Testing
 @testable import Engine

@@ -98,6 +98,10 @@ struct OptimTests {
         #expect(a != SeededShuffle.permutation(count: 100, seed: 6, epoch: 0))
         #expect(a != Array(0..<100))
         #expect(SeededShuffle.permutation(count: 0, seed: 1) == [])
+        // The data order of recorded runs, computed before the generator moved into Basics.
+        #expect(SeededShuffle.permutation(count: 10, seed: 5, epoch: 0) == [4, 5, 1, 2, 9, 0, 8, 7, 6, 3])
+        #expect(SeededShuffle.permutation(count: 10, seed: 5, epoch: 1) == [0, 9, 7, 2, 4, 1, 3, 8, 5, 6])
+        #expect(SeededShuffle.permutation(count: 12, seed: 1) == [11, 0, 9, 10, 8, 7, 6, 4, 3, 2, 1, 5])
     }
 
     @Test("optimizer state round-trips; resumed training is bit-identical")

@@ -9,6 +9,7 @@ import Logging
 import NIOCore
 import Serve
 import ServiceLifecycle
+import Synchronization
 import Testing
 import Trace
 
@@ -137,12 +138,11 @@ final class FakeEndpoint: Sendable {
 }
 
 /// A value behind a lock.
-final class LockedBox<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-    init(_ value: Value) { stored = value }
-    var value: Value { lock.lock(); defer { lock.unlock() }; return stored }
-    func update(_ body: (inout Value) -> Void) { lock.lock(); body(&stored); lock.unlock() }
+final class LockedBox<Value: Sendable>: Sendable {
+    private let stored: Mutex<Value>
+    init(_ value: Value) { stored = Mutex(value) }
+    var value: Value { stored.withLock { $0 } }
+    func update(_ body: (inout Value) -> Void) { stored.withLock { body(&$0) } }
 }
 
 /// The user message of a chat request.

@@ -1,6 +1,7 @@
 // Loading what the server serves: a Hugging Face directory, a PEFT adapter on top, and the
 // errors for directories that cannot be served.
 
+import Basics
 import Engine
 import Foundation
 @testable import Serve

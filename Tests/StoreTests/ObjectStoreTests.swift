@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Store
 
@@ -187,10 +188,10 @@ import Testing
     }
 }
 
-final class ResultsBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var values: [ObjectID] = []
-    private(set) var failures: [String] = []
-    func append(_ id: ObjectID) { lock.lock(); values.append(id); lock.unlock() }
-    func fail(_ message: String) { lock.lock(); failures.append(message); lock.unlock() }
+final class ResultsBox: Sendable {
+    private let state = Mutex<(values: [ObjectID], failures: [String])>(([], []))
+    var values: [ObjectID] { state.withLock { $0.values } }
+    var failures: [String] { state.withLock { $0.failures } }
+    func append(_ id: ObjectID) { state.withLock { $0.values.append(id) } }
+    func fail(_ message: String) { state.withLock { $0.failures.append(message) } }
 }

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 @testable import Store
 
@@ -15,20 +16,16 @@ final class TemporaryDirectory: Sendable {
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 }
 
-/// Deterministic pseudo-random bytes (SplitMix64) so tests do not depend on system randomness.
+/// Deterministic pseudo-random bytes (SplitMix64's words, little-endian) so tests do not depend
+/// on system randomness.
 func pseudoRandomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
-    var state = seed
-    var out = [UInt8](repeating: 0, count: count)
-    var i = 0
-    while i < count {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        for b in 0..<8 where i < count { out[i] = UInt8(truncatingIfNeeded: z >> (8 * UInt64(b))); i += 1 }
+    var mixer = SplitMix64(seed: seed)
+    var out: [UInt8] = []
+    out.reserveCapacity(count + 8)
+    while out.count < count {
+        withUnsafeBytes(of: mixer.next().littleEndian) { out.append(contentsOf: $0) }
     }
-    return out
+    return Array(out.prefix(count))
 }
 
 /// A store with small chunks so chunking is exercised on small files.

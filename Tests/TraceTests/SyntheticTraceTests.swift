@@ -233,20 +233,6 @@ import Testing
         #expect(throws: SyntheticTraceError.self) { try SyntheticTrace.generate(bad) }
     }
 
-    @Test func seededGeneratorIsTheReferenceXoshiro() {
-        // First outputs of SplitMix64 from seed 0 (reference values from the algorithm's paper code).
-        var mixer = SplitMix64(seed: 0)
-        #expect(mixer.next() == 0xE220_A839_7B1D_CDAF)
-        #expect(mixer.next() == 0x6E78_9E6A_A1B9_65F4)
-        var a = SeededGenerator(seed: 9), b = SeededGenerator(seed: 9), c = SeededGenerator(seed: 10)
-        let sa = (0..<8).map { _ in a.next() }, sb = (0..<8).map { _ in b.next() }, sc = (0..<8).map { _ in c.next() }
-        #expect(sa == sb && sa != sc)
-        var g = SeededGenerator(seed: 1)
-        for bound in [1, 2, 3, 7, 100] {
-            for _ in 0..<50 { #expect((0..<bound).contains(g.int(below: bound))) }
-        }
-    }
-
     @Test func throughputIsMeasured() throws {
         let t = try SyntheticTrace.measureThroughput(Self.small, quadruples: 20)
         #expect(t.quadruples == 20 && t.instructions == 40)

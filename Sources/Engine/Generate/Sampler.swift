@@ -3,6 +3,7 @@
 // generator. Candidates are ordered by (probability descending, token id ascending), so ties break
 // the same way every time.
 
+import Basics
 import Foundation
 
 /// How to pick the next token.

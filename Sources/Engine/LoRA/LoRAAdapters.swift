@@ -1,6 +1,8 @@
 // The LoRA adapters of a model: one (A, B) pair per adapted linear layer, all in one flat parameter
 // buffer with a gradient buffer of the same layout, named for export as PEFT names them.
 
+import Basics
+
 /// One adapted linear layer: where its A [r, in] and B [out, r] live, and where its output lands
 /// inside the fused projection it belongs to.
 struct LoRAModule: Sendable {

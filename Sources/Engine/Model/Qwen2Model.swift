@@ -6,6 +6,8 @@
 //
 // What this file holds: storage, initialisation, import/export as named tensors, LoRA attachment.
 
+import Basics
+
 /// A Qwen2 causal language model (the exact Hugging Face architecture), trainable in full or
 /// through LoRA adapters, runnable for scoring (forward/backward) and generation (`Generator`).
 ///

@@ -13,6 +13,7 @@
 // (`tokenizers`' ByteLevel decoder uses `from_utf8_lossy`); ids outside the vocabulary are skipped.
 
 import Foundation
+import Synchronization
 
 /// One BPE merge rule: the pair of tokens (in byte-level spelling) that merge into one.
 public struct BPEMerge: Sendable, Equatable, Hashable {
@@ -319,21 +320,18 @@ private struct MinHeap {
 
 /// Cache of piece bytes → ids, shared by copies of a tokenizer and safe across threads. Bounded:
 /// cleared when full, so memory stays flat on endless input; results never depend on it.
-private final class PieceCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [[UInt8]: [Int32]] = [:]
+private final class PieceCache: Sendable {
+    private let entries = Mutex<[[UInt8]: [Int32]]>([:])
     private let capacity = 200_000
 
     func lookup(_ piece: [UInt8]) -> [Int32]? {
-        lock.lock()
-        defer { lock.unlock() }
-        return entries[piece]
+        entries.withLock { $0[piece] }
     }
 
     func store(_ piece: [UInt8], _ ids: [Int32]) {
-        lock.lock()
-        defer { lock.unlock() }
-        if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-        entries[piece] = ids
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[piece] = ids
+        }
     }
 }

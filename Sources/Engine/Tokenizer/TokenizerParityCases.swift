@@ -10,6 +10,7 @@
 //   {"kind": "chat",   "messages": [...], "add_generation_prompt": b, "text": ..., "ids": [...]}
 //   {"kind": "decode", "ids": [...], "text": ...}               decode of arbitrary ids
 
+import Basics
 import Foundation
 
 /// Generates and writes the tokenizer parity fixtures.
@@ -131,36 +132,36 @@ public enum TokenizerParityCases {
         var random = SplitMix64(seed: 0xC0_4905)
         var corpus: [String] = []
         for _ in 0..<4000 { corpus.append(randomText(&random)) }
-        for _ in 0..<200 { corpus.append(String(chineseText.shuffledCharacters(&random).prefix(80))) }
+        for _ in 0..<200 { corpus.append(String(random.shuffledModulo(Array(chineseText)).prefix(80))) }
         corpus.append(ChatTemplate.render([ChatMessage(role: "user", content: "Hello")], addGenerationPrompt: true))
         return corpus
     }
 
     static func randomText(_ random: inout SplitMix64) -> String {
-        let parts = 1 + random.below(12)
+        let parts = 1 + random.nextIntModulo(below: 12)
         var text = ""
         for _ in 0..<parts {
-            switch random.below(14) {
-            case 0, 1, 2: text += random.pick(englishWords)
-            case 3: text += random.pick(contractions)
-            case 4: text += String(random.below(100_000)) + (random.below(3) == 0 ? "." + String(random.below(100)) : "")
-            case 5: text += random.pick(punctuation)
-            case 6: text += random.pick(whitespace)
+            switch random.nextIntModulo(below: 14) {
+            case 0, 1, 2: text += random.pickModulo(englishWords)
+            case 3: text += random.pickModulo(contractions)
+            case 4: text += String(random.nextIntModulo(below: 100_000)) + (random.nextIntModulo(below: 3) == 0 ? "." + String(random.nextIntModulo(below: 100)) : "")
+            case 5: text += random.pickModulo(punctuation)
+            case 6: text += random.pickModulo(whitespace)
             case 7, 8:
-                let start = random.below(chineseText.count - 10)
+                let start = random.nextIntModulo(below: chineseText.count - 10)
                 let characters = Array(chineseText)
-                text += String(characters[start..<(start + 1 + random.below(9))])
-                if random.below(2) == 0 { text += random.pick(chinesePunctuation) }
-            case 9: text += random.pick(emoji)
-            case 10: text += random.pick(otherScripts)
-            case 11: text += random.pick(unicodeEdges)
-            case 12: text += random.pick(specials)
+                text += String(characters[start..<(start + 1 + random.nextIntModulo(below: 9))])
+                if random.nextIntModulo(below: 2) == 0 { text += random.pickModulo(chinesePunctuation) }
+            case 9: text += random.pickModulo(emoji)
+            case 10: text += random.pickModulo(otherScripts)
+            case 11: text += random.pickModulo(unicodeEdges)
+            case 12: text += random.pickModulo(specials)
             default:
                 // Character soup across the classes the pre-tokenizer distinguishes.
                 let pool = Array("aZ0 9\t\n\r'!?.,;é中文😀\u{301}\u{3000}ſ")
-                for _ in 0..<(1 + random.below(6)) { text.append(random.pick(pool)) }
+                for _ in 0..<(1 + random.nextIntModulo(below: 6)) { text.append(random.pickModulo(pool)) }
             }
-            if random.below(3) == 0 { text += " " }
+            if random.nextIntModulo(below: 3) == 0 { text += " " }
         }
         return text
     }
@@ -185,42 +186,8 @@ public enum TokenizerParityCases {
         var cases: [[Int]] = [[], [0], [255], [0xE4], [0xE4, 0xBD], [0xF0, 0x9F, 0x98], [0xC3, 0x28], [0xFF, 0xFE],
                               [0x80, 0x80], [0xED, 0xA0, 0x80], [vocabularySize - 1], [vocabularySize - 3, 65, vocabularySize - 1]]
         for _ in 0..<100 {
-            cases.append((0..<(1 + random.below(12))).map { _ in random.below(vocabularySize) })
+            cases.append((0..<(1 + random.nextIntModulo(below: 12))).map { _ in random.nextIntModulo(below: vocabularySize) })
         }
         return cases
-    }
-}
-
-/// SplitMix64 (Steele, Lea and Flood 2014): a tiny, well-mixed 64-bit generator, here only to
-/// make the parity fixtures reproducible.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in 0..<bound (bound > 0; the modulo bias is irrelevant for test fixtures).
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-
-    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-}
-
-extension String {
-    /// The characters in a seeded random order (Fisher–Yates).
-    fileprivate func shuffledCharacters(_ random: inout SplitMix64) -> String {
-        var characters = Array(self)
-        if characters.count > 1 {
-            for index in stride(from: characters.count - 1, to: 0, by: -1) {
-                characters.swapAt(index, random.below(index + 1))
-            }
-        }
-        return String(characters)
     }
 }

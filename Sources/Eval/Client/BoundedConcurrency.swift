@@ -2,6 +2,7 @@
 // progress counter behind the CLI's progress line.
 
 import Foundation
+import Synchronization
 
 extension Evaluation {
     /// body(0..<count) with at most `concurrency` running at once; results in index order.
@@ -33,7 +34,8 @@ final class ProgressCounter: Sendable {
     private let phase: EvaluationProgress.Phase
     private let total: Int
     private let report: (@Sendable (EvaluationProgress) -> Void)?
-    private let state = LockedCounter()
+    /// Items done and, of those, answered from the cache.
+    private let counts = Mutex((done: 0, cached: 0))
 
     init(phase: EvaluationProgress.Phase, total: Int, report: (@Sendable (EvaluationProgress) -> Void)?) {
         self.phase = phase
@@ -42,22 +44,11 @@ final class ProgressCounter: Sendable {
     }
 
     func advance(cached: Bool) {
-        let (done, hits) = state.increment(cached: cached)
+        let (done, hits) = counts.withLock { counts in
+            counts.done += 1
+            if cached { counts.cached += 1 }
+            return counts
+        }
         report?(EvaluationProgress(phase: phase, done: done, total: total, cached: hits))
-    }
-}
-
-/// Two counters behind a lock.
-final class LockedCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var done = 0
-    private var cached = 0
-
-    func increment(cached hit: Bool) -> (Int, Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        done += 1
-        if hit { cached += 1 }
-        return (done, cached)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Lineage
+import Synchronization
 
 /// How a run tells its user what is happening. `TerminalReporter` draws one line per step and
 /// updates the running step in place; `PlainReporter` writes one line per event for logs.
@@ -39,7 +40,7 @@ public final class PlainReporter: RunReporter {
     private let write: @Sendable (String) -> Void
     /// Per running step, the last tenth of its work reported (progress lines go to logs at each
     /// tenth, not at every update).
-    private let reportedTenths = LockedValue<[String: Int]>([:])
+    private let reportedTenths = Mutex<[String: Int]>([:])
 
     public init(write: @escaping @Sendable (String) -> Void = { line in ConsoleOutput.write(line + "\n") }) {
         self.write = write
@@ -81,7 +82,7 @@ public final class PlainReporter: RunReporter {
 /// ends the line is replaced by its final status and time.
 public final class TerminalReporter: RunReporter {
     private struct State { var current: String?; var kind = ""; var started = Date() }
-    private let state = LockedValue(State())
+    private let state = Mutex(State())
     private let width: Int
 
     public init(width: Int = 100) { self.width = width }
@@ -107,7 +108,7 @@ public final class TerminalReporter: RunReporter {
         if !update.message.isEmpty { parts.append(update.message) }
         parts.append(DurationText.format(update.elapsed))
         if let remaining = update.remaining { parts.append("\(DurationText.format(remaining)) left") }
-        let kind = state.current.kind
+        let kind = state.withLock { $0.kind }
         emit("\r\u{1B}[2K" + clip("  ▸ \(step) [\(kind)]  " + parts.joined(separator: "  ")))
     }
 
@@ -130,7 +131,7 @@ public final class TerminalReporter: RunReporter {
     }
 
     public func message(_ text: String) {
-        let running = state.current
+        let running = state.withLock { $0 }
         emit("\r\u{1B}[2K" + text + "\n")
         if let step = running.current { emit(clip("  ▸ \(step) [\(running.kind)]  running")) }
     }

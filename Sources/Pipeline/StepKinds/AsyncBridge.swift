@@ -1,5 +1,6 @@
 import Basics
 import Dispatch
+import Synchronization
 
 /// Runs async work to completion from a synchronous step executor. The runner calls executors
 /// synchronously; the server and the evaluation client are async (SwiftNIO threads do their
@@ -21,9 +22,8 @@ enum AsyncBridge {
 }
 
 /// A one-shot result handed from a task to a waiting thread.
-final class ResultSlot<T: Sendable>: @unchecked Sendable {
-    private var result: Result<T, Error>?
-    private let lock = LockedValue(false)
-    func set(_ value: Result<T, Error>) { lock.withLock { _ in result = value } }
-    func take() throws -> T { try lock.withLock { _ in result! }.get() }
+final class ResultSlot<T: Sendable>: Sendable {
+    private let result = Mutex<Result<T, Error>?>(nil)
+    func set(_ value: Result<T, Error>) { result.withLock { $0 = value } }
+    func take() throws -> T { try result.withLock { $0! }.get() }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Where a step reports metrics: final values, and curves (one point per training step, say).
 /// Thread-safe. The runner records everything in the lineage database before the step counts
 /// as succeeded.
@@ -14,7 +16,7 @@ public final class MetricsSink: Sendable {
         }
     }
 
-    private let points = LockedValue<[Point]>([])
+    private let points = Mutex<[Point]>([])
 
     public init() {}
 
@@ -38,7 +40,7 @@ public final class MetricsSink: Sendable {
 
     /// Everything recorded, finals and curves, sorted by key then index (finals first).
     public var all: [Point] {
-        points.current.enumerated().sorted { a, b in
+        points.withLock { $0 }.enumerated().sorted { a, b in
             if a.element.key != b.element.key { return a.element.key < b.element.key }
             switch (a.element.index, b.element.index) {
             case (nil, nil): return a.offset < b.offset

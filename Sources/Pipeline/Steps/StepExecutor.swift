@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A step kind: what parameters it takes, what it produces, and how it runs.
 ///
@@ -88,7 +89,7 @@ public struct StepResult: Sendable {
 public final class LiveEndpoint: Sendable {
     public let url: String
     private let stopHandler: @Sendable () -> Void
-    private let stopped = LockedValue(false)
+    private let stopped = Mutex(false)
 
     public init(url: String, stop: @escaping @Sendable () -> Void) {
         self.url = url

@@ -14,6 +14,20 @@ import Engine
 import Foundation
 import Hummingbird
 import NIOCore
+import Synchronization
+
+/// The response numbers of one server, shared by every copy of its responder.
+final class ResponseCounter: Sendable {
+    private let last = Mutex(0)
+
+    /// 1, 2, 3, … in call order.
+    func next() -> Int {
+        last.withLock { value in
+            value += 1
+            return value
+        }
+    }
+}
 
 /// The HTTP face of the server.
 struct OpenAIResponder: HTTPResponder {
@@ -23,7 +37,7 @@ struct OpenAIResponder: HTTPResponder {
     let scheduler: GenerationScheduler
     let maxBodyBytes: Int
     /// Numbers responses: ids are `cmpl-N` / `chatcmpl-N` in arrival order.
-    let counter = Locked(0)
+    let counter = ResponseCounter()
 
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
         do {
@@ -101,10 +115,7 @@ struct OpenAIResponder: HTTPResponder {
             }
         }
         let handle = try scheduler.submit(specs)
-        let number = counter.withLock { value -> Int in
-            value += 1
-            return value
-        }
+        let number = counter.next()
         let id = (endpoint == .chatCompletions ? "chatcmpl-" : "cmpl-") + String(number)
         let created = Int(Date().timeIntervalSince1970)
         let context = StreamContext(endpoint: endpoint, id: id, created: created, model: model.name,

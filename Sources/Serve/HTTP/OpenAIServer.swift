@@ -12,6 +12,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// Settings of an `OpenAIServer`.
 public struct ServeConfiguration: Sendable, Equatable {
@@ -69,7 +70,7 @@ public final class OpenAIServer: Sendable {
     private let scheduler: GenerationScheduler
     private let group: ServiceGroup
     private let runTask: Task<Void, Error>
-    private let stopState = Locked(false)
+    private let stopState = Mutex(false)
 
     /// `http://HOST:PORT`.
     public var address: String { "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }

@@ -17,6 +17,7 @@
 
 import Engine
 import Foundation
+import Synchronization
 
 /// Counters of the scheduler's work since it started.
 public struct SchedulerStatistics: Sendable, Equatable {
@@ -51,7 +52,7 @@ final class GenerationScheduler: Sendable {
 
         var waiting: Int { queue.count - queueHead }
     }
-    private let state = Locked(State())
+    private let state = Mutex(State())
     /// Signalled when the queue gains a job or the scheduler closes; guards nothing itself.
     private let wakeup = NSCondition()
     private let turnstile = Turnstile.engine

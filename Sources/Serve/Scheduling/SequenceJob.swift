@@ -2,6 +2,7 @@
 // to cancel its sequences.
 
 import Engine
+import Synchronization
 
 /// One sequence to generate (one choice of one prompt of a request).
 struct SequenceSpec: Sendable {
@@ -74,12 +75,12 @@ final class RequestHandle: Sendable {
         var cancelled = false
         var remaining: Int
     }
-    private let state: Locked<State>
+    private let state: Mutex<State>
     private let continuation: AsyncStream<SequenceEvent>.Continuation
     let events: AsyncStream<SequenceEvent>
 
     init(sequences: Int) {
-        state = Locked(State(remaining: sequences))
+        state = Mutex(State(remaining: sequences))
         (events, continuation) = AsyncStream.makeStream(of: SequenceEvent.self, bufferingPolicy: .unbounded)
         if sequences == 0 { continuation.finish() }
     }

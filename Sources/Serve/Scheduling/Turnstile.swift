@@ -4,56 +4,56 @@
 // after every token, so requests advance token by token in round-robin.
 
 import Dispatch
-import Foundation
+import Synchronization
 
 /// A fair (FIFO) exclusive turn among engine worker threads.
-final class Turnstile: @unchecked Sendable {
+final class Turnstile: Sendable {
     /// The one turn of this process: every server's workers share it, so however many servers a
     /// process runs (the test suites run dozens), one engine thread computes at a time and the
     /// rest of the machine stays free for everything else.
     static let engine = Turnstile()
 
-    private let lock = NSLock()
-    private var taken = false
-    /// Workers waiting for the turn, first come first served; each waits on its own semaphore.
-    private var waiting: [DispatchSemaphore] = []
+    private struct State {
+        var taken = false
+        /// Workers waiting for the turn, first come first served; each waits on its own semaphore.
+        var waiting: [DispatchSemaphore] = []
+    }
+    private let state = Mutex(State())
 
     /// Blocks until the caller holds the turn. `gate` is the caller's own semaphore.
     func enter(_ gate: DispatchSemaphore) {
-        lock.lock()
-        if !taken {
-            taken = true
-            lock.unlock()
-            return
+        let mustWait = state.withLock { state -> Bool in
+            if !state.taken {
+                state.taken = true
+                return false
+            }
+            state.waiting.append(gate)
+            return true
         }
-        waiting.append(gate)
-        lock.unlock()
-        gate.wait()
+        if mustWait { gate.wait() }
     }
 
     /// Gives the turn to the longest waiting worker, or frees it.
     func leave() {
-        lock.lock()
-        if waiting.isEmpty {
-            taken = false
-        } else {
-            waiting.removeFirst().signal()
+        state.withLock { state in
+            if state.waiting.isEmpty {
+                state.taken = false
+            } else {
+                state.waiting.removeFirst().signal()
+            }
         }
-        lock.unlock()
     }
 
     /// Lets every worker already waiting go first, then takes the turn back. Returns at once
     /// when nobody waits.
     func pass(_ gate: DispatchSemaphore) {
-        lock.lock()
-        if waiting.isEmpty {
-            lock.unlock()
-            return
+        let mustWait = state.withLock { state -> Bool in
+            if state.waiting.isEmpty { return false }
+            let next = state.waiting.removeFirst()
+            state.waiting.append(gate)
+            next.signal()
+            return true
         }
-        let next = waiting.removeFirst()
-        waiting.append(gate)
-        next.signal()
-        lock.unlock()
-        gate.wait()
+        if mustWait { gate.wait() }
     }
 }

@@ -5,6 +5,8 @@
 // reference uses, an included word one it lacks, a word limit close to its length. When an edit
 // needs a constraint y1 fails, `mustFail` steers the draw toward that.
 
+import Basics
+
 /// How often each dimension is drawn: the square root of its label count in trace_eval.jsonl
 /// (so frequent dimensions stay frequent and rare ones are still learnable), shared equally by
 /// the kinds of the dimension. Input-bound kinds are doubled, being available less often.
@@ -60,7 +62,7 @@ struct ConstraintSampler {
 
     /// Draws a kind of `table` by weight, skipping kinds the input or the existing specs rule
     /// out: a few rejection draws, then an exact draw over the usable kinds.
-    func drawKind(from table: KindTable, existing: [ConstraintSpec], rng: inout SeededGenerator) -> ConstraintKind? {
+    func drawKind(from table: KindTable, existing: [ConstraintSpec], rng: inout Xoshiro256StarStar) -> ConstraintKind? {
         func usable(_ kind: ConstraintKind) -> Bool {
             guard ConstraintCompatibility.inputAllows(kind, input: context.input) else { return false }
             var present = 0
@@ -87,7 +89,7 @@ struct ConstraintSampler {
     /// spec the reference violates (the caller still checks). Without a reference, word limits
     /// are drawn around `minimalWords`, the fewest words the current constraints allow.
     func draw(_ kind: ConstraintKind, existing: [ConstraintSpec], reference: ResponseAnalysis?, minimalWords: Int,
-              mustFail: Bool, rng: inout SeededGenerator) -> ConstraintSpec? {
+              mustFail: Bool, rng: inout Xoshiro256StarStar) -> ConstraintSpec? {
         var used: Set<String> = []
         for spec in existing { used.formUnion(spec.words) }
         switch kind {
@@ -96,22 +98,22 @@ struct ConstraintSampler {
             let absent = contentPool.filter { !used.contains($0) && !(reference?.contains(word: $0) ?? false) }
             guard absent.count >= 2 else { return nil }
             let count = rng.chance(0.25) ? 2 : 1
-            return ConstraintSpec(.includeWords, words: Array(rng.shuffled(absent).prefix(count)))
+            return ConstraintSpec(.includeWords, words: Array(rng.shuffledModulo(absent).prefix(count)))
         case .excludeWords:
             // Without a reference, a theme noun: responses are made of them, so it usually bites.
             let pool = reference == nil ? theme.nouns : theme.nouns + SyntheticVocabulary.adjectives
             let candidates = pool.filter { !used.contains($0) && (reference?.contains(word: $0) ?? true) }
-            return candidates.isEmpty ? nil : ConstraintSpec(.excludeWords, words: [rng.pick(candidates)])
+            return candidates.isEmpty ? nil : ConstraintSpec(.excludeWords, words: [rng.pickModulo(candidates)])
         case .wordFrequency:
             let candidates = (theme.nouns + SyntheticVocabulary.adjectives).filter { !used.contains($0) }
             guard !candidates.isEmpty else { return nil }
-            return ConstraintSpec(.wordFrequency, words: [rng.pick(candidates)], number: rng.int(in: 2...3))
+            return ConstraintSpec(.wordFrequency, words: [rng.pickModulo(candidates)], number: rng.nextIntModulo(in: 2...3))
         case .theme:
             let others = SyntheticVocabulary.themes.filter { $0.name != context.theme }
-            let chosen = rng.pick(others)
+            let chosen = rng.pickModulo(others)
             return ConstraintSpec(.theme, words: chosen.nouns, number: 2, option: chosen.name)
         case .value:
-            let v = rng.pick(SyntheticVocabulary.values)
+            let v = rng.pickModulo(SyntheticVocabulary.values)
             return ConstraintSpec(.value, words: [v.word], option: v.noun)
         case .noNames:
             return ConstraintSpec(.noNames, words: SyntheticVocabulary.names)
@@ -119,68 +121,68 @@ struct ConstraintSampler {
             return ConstraintSpec(.noDigits)
         case .wordCountMax:
             if let reference, mustFail {
-                let bound = reference.wordCount - rng.int(in: 1...10)
+                let bound = reference.wordCount - rng.nextIntModulo(in: 1...10)
                 return ConstraintSpec(.wordCountMax, number: max(5, (bound / 5) * 5))
             }
-            return ConstraintSpec(.wordCountMax, number: ConstraintSampler.roundToFive(minimalWords + rng.int(in: 0...14)))
+            return ConstraintSpec(.wordCountMax, number: ConstraintSampler.roundToFive(minimalWords + rng.nextIntModulo(in: 0...14)))
         case .wordCountMin:
             if let reference, mustFail {
-                let bound = reference.wordCount + rng.int(in: 1...10)
+                let bound = reference.wordCount + rng.nextIntModulo(in: 1...10)
                 return ConstraintSpec(.wordCountMin, number: ((bound + 4) / 5) * 5)
             }
-            return ConstraintSpec(.wordCountMin, number: ConstraintSampler.roundToFive(minimalWords + rng.int(in: -6...12)))
+            return ConstraintSpec(.wordCountMin, number: ConstraintSampler.roundToFive(minimalWords + rng.nextIntModulo(in: -6...12)))
         case .itemCount:
-            return ConstraintSpec(.itemCount, number: rng.int(in: 2...5))
+            return ConstraintSpec(.itemCount, number: rng.nextIntModulo(in: 2...5))
         case .sentenceCount:
-            return ConstraintSpec(.sentenceCount, number: rng.int(in: 2...6))
+            return ConstraintSpec(.sentenceCount, number: rng.nextIntModulo(in: 2...6))
         case .rolePlay:
-            return ConstraintSpec(.rolePlay, option: rng.pick(SyntheticVocabulary.roles))
+            return ConstraintSpec(.rolePlay, option: rng.pickModulo(SyntheticVocabulary.roles))
         case .audience:
-            switch rng.pick(ConstraintOptions.audiences) {
+            switch rng.pickModulo(ConstraintOptions.audiences) {
             case "children": return ConstraintSpec(.audience, number: 6, option: "children")
             case "experts": return ConstraintSpec(.audience, words: SyntheticVocabulary.technicalWords, number: 2, option: "experts")
             default: return ConstraintSpec(.audience, number: 8, option: "beginners")
             }
         case .priorCondition:
             let holds = rng.chance(0.5)
-            let conditionTheme = holds ? context.theme : rng.pick(SyntheticVocabulary.themes.filter { $0.name != context.theme }).name
-            let pair = rng.pick(SyntheticVocabulary.priorPairs)
+            let conditionTheme = holds ? context.theme : rng.pickModulo(SyntheticVocabulary.themes.filter { $0.name != context.theme }).name
+            let pair = rng.pickModulo(SyntheticVocabulary.priorPairs)
             return ConstraintSpec(.priorCondition, words: [pair.yes, pair.no], option: conditionTheme, holds: holds)
         case .processSteps, .markdownProcess:
-            let count = rng.int(in: 2...3)
-            return ConstraintSpec(kind, words: Array(rng.shuffled(SyntheticVocabulary.steps.filter { !used.contains($0) }).prefix(count)))
+            let count = rng.nextIntModulo(in: 2...3)
+            return ConstraintSpec(kind, words: Array(rng.shuffledModulo(SyntheticVocabulary.steps.filter { !used.contains($0) }).prefix(count)))
         case .tableLookup:
             guard case .table(let items, let colors)? = context.input else { return nil }
-            let row = rng.int(below: items.count)
+            let row = rng.nextIntModulo(below: items.count)
             return ConstraintSpec(.tableLookup, words: [colors[row]], option: items[row])
         case .textFacts:
             guard case .text(_, let object, let place)? = context.input else { return nil }
             return ConstraintSpec(.textFacts, words: [object, place])
         case .tone:
-            return ConstraintSpec(.tone, option: rng.pick(ConstraintOptions.tones))
+            return ConstraintSpec(.tone, option: rng.pickModulo(ConstraintOptions.tones))
         case .emotion:
-            let e = rng.pick(SyntheticVocabulary.emotions)
+            let e = rng.pickModulo(SyntheticVocabulary.emotions)
             return ConstraintSpec(.emotion, words: [e.word], option: e.name)
         case .askQuestion:
             return ConstraintSpec(.askQuestion)
         case .simile:
             return ConstraintSpec(.simile)
         case .multilingual:
-            let f = rng.pick(SyntheticVocabulary.foreignWords)
+            let f = rng.pickModulo(SyntheticVocabulary.foreignWords)
             return ConstraintSpec(.multilingual, words: [f.word], option: f.option)
         case .jsonFormat:
-            return ConstraintSpec(.jsonFormat, words: [rng.pick(SyntheticVocabulary.jsonKeys)])
+            return ConstraintSpec(.jsonFormat, words: [rng.pickModulo(SyntheticVocabulary.jsonKeys)])
         case .tableFormat:
-            let columns = rng.pick(SyntheticVocabulary.tableColumns)
+            let columns = rng.pickModulo(SyntheticVocabulary.tableColumns)
             return ConstraintSpec(.tableFormat, words: [columns.0, columns.1])
         case .bulletList:
-            return ConstraintSpec(.bulletList, option: rng.pick(ConstraintOptions.bulletMarkers))
+            return ConstraintSpec(.bulletList, option: rng.pickModulo(ConstraintOptions.bulletMarkers))
         case .numbering:
-            return ConstraintSpec(.numbering, option: rng.pick(ConstraintOptions.numberingStyles))
+            return ConstraintSpec(.numbering, option: rng.pickModulo(ConstraintOptions.numberingStyles))
         case .letterCase:
-            return ConstraintSpec(.letterCase, option: rng.pick(ConstraintOptions.letterCases))
+            return ConstraintSpec(.letterCase, option: rng.pickModulo(ConstraintOptions.letterCases))
         case .separatorLine:
-            return ConstraintSpec(.separatorLine, option: rng.pick(ConstraintOptions.separators))
+            return ConstraintSpec(.separatorLine, option: rng.pickModulo(ConstraintOptions.separators))
         case .oneParagraph:
             return ConstraintSpec(.oneParagraph)
         case .firstPerson:
@@ -192,15 +194,15 @@ struct ConstraintSampler {
         case .sourceLine:
             return ConstraintSpec(.sourceLine)
         case .sections:
-            return ConstraintSpec(.sections, number: rng.int(in: 2...3))
+            return ConstraintSpec(.sections, number: rng.nextIntModulo(in: 2...3))
         case .orderWords:
             return ConstraintSpec(.orderWords, words: rng.chance(0.5) ? ["first", "then"] : ["first", "then", "finally"])
         case .template:
-            let count = rng.int(in: 2...3)
-            return ConstraintSpec(.template, words: Array(rng.shuffled(SyntheticVocabulary.templateLabels).prefix(count)))
+            let count = rng.nextIntModulo(in: 2...3)
+            return ConstraintSpec(.template, words: Array(rng.shuffledModulo(SyntheticVocabulary.templateLabels).prefix(count)))
         case .positiveExample:
-            let shape = rng.pick(ConstraintOptions.exampleShapes)
-            let noun = rng.pick(theme.nouns), adjective = rng.pick(SyntheticVocabulary.adjectives)
+            let shape = rng.pickModulo(ConstraintOptions.exampleShapes)
+            let noun = rng.pickModulo(theme.nouns), adjective = rng.pickModulo(SyntheticVocabulary.adjectives)
             let sentence = "the \(noun) is \(adjective)."
             let example: String
             switch shape {
@@ -210,8 +212,8 @@ struct ConstraintSampler {
             }
             return ConstraintSpec(.positiveExample, words: [example], option: shape)
         case .negativeExample:
-            let pattern = rng.pick(ConstraintOptions.negativePatterns)
-            let noun = rng.pick(theme.nouns), adjective = rng.pick(SyntheticVocabulary.adjectives)
+            let pattern = rng.pickModulo(ConstraintOptions.negativePatterns)
+            let noun = rng.pickModulo(theme.nouns), adjective = rng.pickModulo(SyntheticVocabulary.adjectives)
             let example: String
             switch pattern {
             case "repeatedWord": example = "the \(noun) \(noun) is \(adjective)."
@@ -225,7 +227,7 @@ struct ConstraintSampler {
     /// A spec whose satisfaction implies `spec` fails, when the kind has a natural opposite.
     /// Used to revise a constraint into its contradiction, and as a hidden hint so that y2
     /// also fails x1 where possible.
-    func negation(of spec: ConstraintSpec, rng: inout SeededGenerator) -> ConstraintSpec? {
+    func negation(of spec: ConstraintSpec, rng: inout Xoshiro256StarStar) -> ConstraintSpec? {
         let w = spec.words
         switch spec.kind {
         case .includeWords: return ConstraintSpec(.excludeWords, words: [w[0]])
@@ -238,10 +240,10 @@ struct ConstraintSampler {
         case .itemCount, .sentenceCount, .sections:
             return ConstraintSpec(spec.kind, number: (spec.number ?? 1) + 1)
         case .rolePlay:
-            return ConstraintSpec(.rolePlay, option: rng.pick(SyntheticVocabulary.roles.filter { $0 != spec.option }))
+            return ConstraintSpec(.rolePlay, option: rng.pickModulo(SyntheticVocabulary.roles.filter { $0 != spec.option }))
         case .priorCondition:
             let other = SyntheticVocabulary.themes.map(\.name).filter { ($0 == context.theme) != (spec.holds ?? false) }
-            return ConstraintSpec(.priorCondition, words: w, option: rng.pick(other), holds: !(spec.holds ?? false))
+            return ConstraintSpec(.priorCondition, words: w, option: rng.pickModulo(other), holds: !(spec.holds ?? false))
         case .processSteps, .markdownProcess, .orderWords:
             return ConstraintSpec(spec.kind, words: w.reversed())
         case .tone:
@@ -251,11 +253,11 @@ struct ConstraintSampler {
             default: return ConstraintSpec(.excludeWords, words: ["hey"])
             }
         case .jsonFormat, .tableFormat:
-            return ConstraintSpec(.bulletList, option: rng.pick(ConstraintOptions.bulletMarkers))
+            return ConstraintSpec(.bulletList, option: rng.pickModulo(ConstraintOptions.bulletMarkers))
         case .bulletList:
             return ConstraintSpec(.bulletList, option: spec.option == "-" ? "*" : "-")
         case .numbering:
-            return ConstraintSpec(.numbering, option: rng.pick(ConstraintOptions.numberingStyles.filter { $0 != spec.option }))
+            return ConstraintSpec(.numbering, option: rng.pickModulo(ConstraintOptions.numberingStyles.filter { $0 != spec.option }))
         case .letterCase:
             return ConstraintSpec(.letterCase, option: spec.option == "lower" ? "upper" : "lower")
         case .oneParagraph:

@@ -1,6 +1,7 @@
 // Builds instructions (constraint by constraint, each checked for compatibility and
 // answerability) and edits x1 into x2 for IOPO quadruples.
 
+import Basics
 import Foundation
 
 /// How x2 was made from x1.
@@ -63,23 +64,23 @@ struct InstructionBuilder {
         return nil
     }
 
-    func drawContext(_ rng: inout SeededGenerator) -> SyntheticContext {
-        let theme = rng.pick(SyntheticVocabulary.themes)
+    func drawContext(_ rng: inout Xoshiro256StarStar) -> SyntheticContext {
+        let theme = rng.pickModulo(SyntheticVocabulary.themes)
         var input: SyntheticInput?
         var tasks = SyntheticVocabulary.plainTasks
         if rng.chance(config.inputProbability) {
             if rng.chance(0.5) {
-                let nouns = rng.shuffled(theme.nouns)
-                input = .text(name: rng.pick(SyntheticVocabulary.names), object: nouns[0], place: nouns[1])
+                let nouns = rng.shuffledModulo(theme.nouns)
+                input = .text(name: rng.pickModulo(SyntheticVocabulary.names), object: nouns[0], place: nouns[1])
                 tasks = SyntheticVocabulary.textInputTasks
             } else {
-                let rows = rng.int(in: 2...3)
-                input = .table(items: Array(rng.shuffled(theme.nouns).prefix(rows)),
-                               colors: Array(rng.shuffled(SyntheticVocabulary.tableColors).prefix(rows)))
+                let rows = rng.nextIntModulo(in: 2...3)
+                input = .table(items: Array(rng.shuffledModulo(theme.nouns).prefix(rows)),
+                               colors: Array(rng.shuffledModulo(SyntheticVocabulary.tableColors).prefix(rows)))
                 tasks = SyntheticVocabulary.tableInputTasks
             }
         }
-        let task = rng.pick(tasks).replacingOccurrences(of: "{t}", with: theme.name)
+        let task = rng.pickModulo(tasks).replacingOccurrences(of: "{t}", with: theme.name)
         return SyntheticContext(theme: theme.name, task: task, input: input)
     }
 
@@ -87,7 +88,7 @@ struct InstructionBuilder {
     /// the others and leave the instruction answerable. `first` kinds are tried before the
     /// weighted draw. Returns the specs (in instruction order) and the response to all of them.
     func buildSpecs(context: SyntheticContext, count: Int, kinds: KindTable, first: [ConstraintKind] = [],
-                    rng: inout SeededGenerator) throws(SyntheticTraceError) -> (specs: [ConstraintSpec], response: String)? {
+                    rng: inout Xoshiro256StarStar) throws(SyntheticTraceError) -> (specs: [ConstraintSpec], response: String)? {
         let sampler = ConstraintSampler(context: context)
         var specs: [ConstraintSpec] = []
         // The fewest words an answer to `specs` can have; computed only when a draw needs it.
@@ -123,20 +124,20 @@ struct InstructionBuilder {
         }
         guard specs.count == count else { return nil }
         // Constraint order is free; shuffle it so it says nothing about when a constraint was drawn.
-        let order = rng.shuffled(Array(specs.indices))
+        let order = rng.shuffledModulo(Array(specs.indices))
         let ordered = order.map { specs[$0] }
         return (ordered, try answer(ordered, context: context, seed: rng.next()))
     }
 
-    func phrase(_ specs: [ConstraintSpec], variants: [Int], rng: inout SeededGenerator) -> [Constraint] {
-        specs.map { Constraint(spec: $0, phrasing: rng.pick(variants)) }
+    func phrase(_ specs: [ConstraintSpec], variants: [Int], rng: inout Xoshiro256StarStar) -> [Constraint] {
+        specs.map { Constraint(spec: $0, phrasing: rng.pickModulo(variants)) }
     }
 
     /// Makes x2 from x1 so that y1 fails it, trying `preferred` first, then the other edits.
     /// Returns x2's specs, the edit, and y2 (which satisfies x2; it also fails x1 when a hidden
     /// negation of the removed constraint could be honoured).
     func edit(_ x1: [ConstraintSpec], y1: String, context: SyntheticContext, preferred: QuadrupleEditKind,
-              rng: inout SeededGenerator) throws(SyntheticTraceError) -> (specs: [ConstraintSpec], edit: QuadrupleEdit, y2: String)? {
+              rng: inout Xoshiro256StarStar) throws(SyntheticTraceError) -> (specs: [ConstraintSpec], edit: QuadrupleEdit, y2: String)? {
         let sampler = ConstraintSampler(context: context)
         let reference = ResponseAnalysis(y1)
         let kinds = trainingKinds
@@ -152,14 +153,14 @@ struct InstructionBuilder {
                           !spec.verify(reference),
                           ConstraintCompatibility.canAdd(spec, to: x1, input: context.input) else { continue }
                     var x2 = x1
-                    let position = rng.int(in: 0...x1.count)
+                    let position = rng.nextIntModulo(in: 0...x1.count)
                     x2.insert(spec, at: position)
                     guard try feasible(x2, context: context) else { continue }
                     let y2 = try answer(x2, context: context, seed: rng.next())
                     return (x2, QuadrupleEdit(kind: .add, position: position, removed: nil, added: spec), y2)
                 }
             case .revise:
-                for index in rng.shuffled(Array(x1.indices)) {
+                for index in rng.shuffledModulo(Array(x1.indices)) {
                     let original = x1[index]
                     var others = x1
                     others.remove(at: index)
@@ -181,7 +182,7 @@ struct InstructionBuilder {
                     }
                 }
             case .replace:
-                let index = rng.int(below: x1.count)
+                let index = rng.nextIntModulo(below: x1.count)
                 let original = x1[index]
                 var others = x1
                 others.remove(at: index)
@@ -205,7 +206,7 @@ struct InstructionBuilder {
     /// y2 that also violates the removed x1 constraint, when its negation fits with x2;
     /// otherwise `plain`.
     func hinted(_ x2: [ConstraintSpec], removed: ConstraintSpec, plain: String, sampler: ConstraintSampler,
-                context: SyntheticContext, rng: inout SeededGenerator) throws(SyntheticTraceError) -> String {
+                context: SyntheticContext, rng: inout Xoshiro256StarStar) throws(SyntheticTraceError) -> String {
         if !removed.verify(response: plain) { return plain }
         guard let negated = sampler.negation(of: removed, rng: &rng),
               ConstraintCompatibility.canAdd(negated, to: x2, input: context.input),

@@ -15,6 +15,8 @@
 // The finished response is checked with every verifier. A failure there is a generator bug and
 // is thrown (`SyntheticTraceError.responseFailsOwnConstraint`), never emitted.
 
+import Basics
+
 /// The result of planning: a response, or the reason none can satisfy the constraints.
 enum PlanOutcome: Sendable {
     case response(String)
@@ -285,15 +287,15 @@ final class ResponsePlanner {
     // MARK: Layout and units
 
     /// The layout to use: the constrained one, or a default drawn with `rng`.
-    func chooseLayout(_ rng: inout SeededGenerator) -> PlannedLayout {
+    func chooseLayout(_ rng: inout Xoshiro256StarStar) -> PlannedLayout {
         if let layout { return layout }
         if itemCount != nil {
             var options: [PlannedLayout] = [.bullets("-"), .bullets("*")]
             if !noDigits { options += [.numbered("1."), .numbered("1)")] }
-            return rng.pick(options)
+            return rng.pickModulo(options)
         }
         if oneParagraph || sentenceCount != nil || shape != nil { return .prose }
-        return rng.chance(0.7) ? .prose : .bullets(rng.pick(ConstraintOptions.bulletMarkers))
+        return rng.chance(0.7) ? .prose : .bullets(rng.pickModulo(ConstraintOptions.bulletMarkers))
     }
 
     /// Words the layout adds to the sentence of unit `index` (counted against sentence limits).
@@ -379,7 +381,7 @@ final class ResponsePlanner {
     /// counts, which draws never change.
     func respond(seed: UInt64, feasibilityOnly: Bool = false) throws(SyntheticTraceError) -> PlanOutcome {
         if let infeasibleReason { return .infeasible(infeasibleReason) }
-        var rng = SeededGenerator(seed: seed)
+        var rng = Xoshiro256StarStar(seed: seed)
         let layout = chooseLayout(&rng)
         let minimum = minimumUnits(layout: layout)
         let fixed = fixedUnitCount(layout: layout)
@@ -402,7 +404,7 @@ final class ResponsePlanner {
             units = placed
             // A few more units than strictly needed, when the word limit allows. (More units
             // only add room, so this never turns a feasible plan infeasible.)
-            let extra = feasibilityOnly ? 0 : rng.int(in: 0...2)
+            let extra = feasibilityOnly ? 0 : rng.nextIntModulo(in: 0...2)
             for candidate in stride(from: n + extra, to: n, by: -1) {
                 if let more = place(units: candidate, layout: layout),
                    minimalWords(more, layout: layout) <= maxWords {
@@ -418,7 +420,7 @@ final class ResponsePlanner {
             var shapes = unitShapes(units, layout: layout)
             let minimal = minimalWords(units, layout: layout)
             if minimal > maxWords { return .infeasible("needs \(minimal) words, at most \(maxWords) allowed") }
-            let target = feasibilityOnly ? minWords : min(max(minimal + rng.int(in: 0...8), minWords), maxWords)
+            let target = feasibilityOnly ? minWords : min(max(minimal + rng.nextIntModulo(in: 0...8), minWords), maxWords)
             let (steps, reached) = growthSteps(&shapes, from: minimal, target: target)
             if reached >= minWords {
                 if feasibilityOnly { return .feasible(minimalWords: minimal) }
@@ -522,7 +524,7 @@ final class ResponsePlanner {
 
     /// Chooses the base clause of every unit and the terminators.
     func draft(_ planned: [PlannedUnit], questionIndex: Int, layout: PlannedLayout,
-               rng: inout SeededGenerator) -> [PlannedUnit] {
+               rng: inout Xoshiro256StarStar) -> [PlannedUnit] {
         var units = planned
         for i in units.indices {
             let isQuestion = i == questionIndex
@@ -546,10 +548,10 @@ final class ResponsePlanner {
         return units
     }
 
-    func baseClause(question: Bool, rng: inout SeededGenerator) -> ([String], Int?) {
-        let verb = rng.pick(SyntheticVocabulary.verbs)
-        let noun = rng.pick(nounPool)
-        let adjective = rng.pick(adjectivePool)
+    func baseClause(question: Bool, rng: inout Xoshiro256StarStar) -> ([String], Int?) {
+        let verb = rng.pickModulo(SyntheticVocabulary.verbs)
+        let noun = rng.pickModulo(nounPool)
+        let adjective = rng.pickModulo(adjectivePool)
         if question {
             if future { return (["will", "we", verb, "it"], nil) }
             return (firstPerson || rng.chance(0.5) ? ["can", "we", verb, "it"] : ["can", "you", verb, "it"], nil)
@@ -568,22 +570,22 @@ final class ResponsePlanner {
                        (["you", verb, "the", noun], 3), (["our", noun, "is", adjective], 1),
                        (["i", verb, "the", noun], 3)]
         }
-        return rng.pick(options)
+        return rng.pickModulo(options)
     }
 
-    func applyGrowth(_ unit: inout PlannedUnit, rng: inout SeededGenerator) {
+    func applyGrowth(_ unit: inout PlannedUnit, rng: inout Xoshiro256StarStar) {
         if unit.growthStage == 0 && unit.adjectiveSlot == nil { unit.growthStage = 1 }
         let used = Set(unit.base)
         switch unit.growthStage {
         case 0:
             let choices = adjectivePool.filter { !used.contains($0) }
-            unit.base.insert(rng.pick(choices.isEmpty ? adjectivePool : choices), at: unit.adjectiveSlot!)
+            unit.base.insert(rng.pickModulo(choices.isEmpty ? adjectivePool : choices), at: unit.adjectiveSlot!)
             unit.plannedBaseWords += 1
         case 1:
-            unit.growth.append(rng.pick(SyntheticVocabulary.growthWords))
+            unit.growth.append(rng.pickModulo(SyntheticVocabulary.growthWords))
         case 2, 3:
             let choices = nounPool.filter { !used.contains($0) && !unit.growth.contains($0) }
-            let noun = rng.pick(choices.isEmpty ? nounPool : choices)
+            let noun = rng.pickModulo(choices.isEmpty ? nounPool : choices)
             unit.growth += [unit.growthStage == 2 ? "and" : "near", "the", noun]
         default:
             break

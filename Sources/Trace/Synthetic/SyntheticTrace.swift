@@ -14,6 +14,8 @@
 // - Out-of-domain eval: every instruction uses a held-out kind or a held-out phrasing, and
 //   counts go up to `maxConstraintsOutOfDomain` (beyond anything in training).
 
+import Basics
+
 /// One IOPO training example.
 public struct IOPOQuadruple: Sendable, Hashable, Codable {
     public var id: String
@@ -107,8 +109,8 @@ public enum SyntheticTrace {
         case train = 1, evalInDomain = 2, evalOutOfDomain = 3, counts = 4
     }
 
-    static func rng(_ config: SyntheticTraceConfig, _ stream: Stream, _ index: Int, _ attempt: Int) -> SeededGenerator {
-        SeededGenerator(seed: SplitMix64.derive(config.seed, stream.rawValue, UInt64(index), UInt64(attempt)))
+    static func rng(_ config: SyntheticTraceConfig, _ stream: Stream, _ index: Int, _ attempt: Int) -> Xoshiro256StarStar {
+        Xoshiro256StarStar(seed: SplitMix64.derive(config.seed, stream.rawValue, UInt64(index), UInt64(attempt)))
     }
 
     /// Constraint counts of a split's instructions, in record order: exact quotas of the TRACE
@@ -116,7 +118,7 @@ public enum SyntheticTrace {
     static func countPlan(_ config: SyntheticTraceConfig, _ stream: Stream, total: Int, weights: [Double]) -> [Int] {
         var counts = TraceCountDistribution.quotas(total: total, weights: weights)
         var generator = rng(config, .counts, Int(stream.rawValue), 0)
-        generator.shuffle(&counts)
+        generator.shuffleModulo(&counts)
         return counts
     }
 
@@ -198,7 +200,7 @@ public enum SyntheticTrace {
         guard let (x1Specs, y1) = try builder.buildSpecs(context: context, count: count, kinds: builder.trainingKinds,
                                                          rng: &generator) else { return nil }
         let preferred: QuadrupleEditKind = {
-            let r = generator.int(below: 100)
+            let r = generator.nextIntModulo(below: 100)
             return r < 45 ? .revise : (r < 75 ? .replace : .add)
         }()
         guard let (x2Specs, edit, y2) = try builder.edit(x1Specs, y1: y1, context: context, preferred: preferred,
@@ -212,7 +214,7 @@ public enum SyntheticTrace {
             if let i = remaining.firstIndex(where: { $0.spec == spec }) {
                 x2Constraints.append(remaining.remove(at: i))
             } else {
-                x2Constraints.append(Constraint(spec: spec, phrasing: generator.pick(trainingVariants)))
+                x2Constraints.append(Constraint(spec: spec, phrasing: generator.pickModulo(trainingVariants)))
             }
         }
         let x1 = SyntheticInstruction(context: context, constraints: x1Constraints)
@@ -244,13 +246,13 @@ public enum SyntheticTrace {
             // Half the instructions are built around a held-out kind; every one gets held-out
             // phrasings at random, and at least one held-out element in the end.
             let heldOut = config.heldOutKinds.filter { ConstraintCompatibility.inputAllows($0, input: context.input) }
-            let first = (!heldOut.isEmpty && generator.chance(0.5)) ? [generator.pick(heldOut)] : []
+            let first = (!heldOut.isEmpty && generator.chance(0.5)) ? [generator.pickModulo(heldOut)] : []
             guard let (specs, reference) = try builder.buildSpecs(context: context, count: count, kinds: builder.allKinds,
                                                                   first: first, rng: &generator) else { return nil }
             var constraints = builder.phrase(specs, variants: Array(0..<ConstraintPhrasing.variantCount), rng: &generator)
             let novel = constraints.contains { config.heldOutKinds.contains($0.kind) || $0.phrasing == ConstraintPhrasing.heldOutPhrasing }
             if !novel {
-                let i = generator.int(below: constraints.count)
+                let i = generator.nextIntModulo(below: constraints.count)
                 constraints[i] = Constraint(spec: constraints[i].spec, phrasing: ConstraintPhrasing.heldOutPhrasing)
             }
             return SyntheticEvalItem(id: id, split: split, instruction: SyntheticInstruction(context: context, constraints: constraints),
