@@ -12,13 +12,16 @@ public struct GCReport: Sendable, Codable, Equatable {
 }
 
 extension ObjectStore {
-    /// Marks everything reachable from `roots`, then (with `apply`) deletes the rest. Runs under
-    /// the store's exclusive lock, so no writer is between storing an object and recording the
-    /// reference to it; objects younger than the grace period are spared as a second guard.
-    public func collectGarbage(roots: [ObjectID], apply: Bool, lockTimeout: Double, now: Date = Date()) throws -> GCReport {
+    /// Marks everything reachable from the roots, then (with `apply`) deletes the rest. Runs under
+    /// the store's exclusive lock, and reads the roots (`roots`, called once) only once it holds
+    /// it: a reference recorded before gc took the lock is seen. A writer that stored an object
+    /// and has not yet recorded its reference is covered by the grace period: objects younger
+    /// than it are spared, and a write that finds its object already stored refreshes that
+    /// object's time, so an old unreferenced copy that a run is about to reference looks new.
+    public func collectGarbage(roots: () throws -> [ObjectID], apply: Bool, lockTimeout: Double, now: Date = Date()) throws -> GCReport {
         let lock = try StoreLock.acquire(path: lockPath, mode: .exclusive, timeout: lockTimeout)
         defer { withExtendedLifetime(lock) {} }
-        let reachable = try reachableObjects(from: roots)
+        let reachable = try reachableObjects(from: try roots())
         var report = GCReport(applied: apply)
         let grace = TimeInterval(config.gcGraceSeconds)
         for id in try allObjectIDs() {

@@ -32,10 +32,10 @@ import Testing
         // The writer is gone (its shared lock released); gc runs from a read handle.
         let store = try ObjectStore(root: dir.url.appendingPathComponent("store"))
         let before = try store.allObjectIDs().count
-        let dry = try store.collectGarbage(roots: [kept], apply: false, lockTimeout: 1)
+        let dry = try store.collectGarbage(roots: { [kept] }, apply: false, lockTimeout: 1)
         #expect(dry.unreachable == [garbage])
         #expect(try store.allObjectIDs().count == before)
-        let applied = try store.collectGarbage(roots: [kept], apply: true, lockTimeout: 1)
+        let applied = try store.collectGarbage(roots: { [kept] }, apply: true, lockTimeout: 1)
         #expect(applied.unreachable == [garbage])
         #expect(!store.contains(garbage))
         #expect(try store.verify(deep: true, roots: [kept]).isClean)
@@ -49,11 +49,32 @@ import Testing
             return try writer.put(Array("fresh".utf8), kind: .blob).id
         }()
         let store = try ObjectStore(root: dir.url.appendingPathComponent("store"))
-        let report = try store.collectGarbage(roots: [], apply: true, lockTimeout: 1)
+        let report = try store.collectGarbage(roots: { [] }, apply: true, lockTimeout: 1)
         #expect(report.sparedYoung == 1 && report.unreachable.isEmpty)
         #expect(store.contains(fresh))
-        let later = try store.collectGarbage(roots: [], apply: true, lockTimeout: 1, now: Date().addingTimeInterval(7200))
+        let later = try store.collectGarbage(roots: { [] }, apply: true, lockTimeout: 1, now: Date().addingTimeInterval(7200))
         #expect(later.unreachable == [fresh] && !store.contains(fresh))
+    }
+
+    /// The roots are read under gc's exclusive lock, never before it: a run that holds the
+    /// shared lock until its lineage is committed can no longer have gc act on roots read
+    /// before that commit (gc used to read them first, wait for the run, then delete objects the
+    /// run had just referenced).
+    @Test func gcReadsItsRootsOnlyOnceItHoldsTheExclusiveLock() throws {
+        let dir = TemporaryDirectory()
+        let kept: ObjectID = try {
+            let writer = try makeStore(dir, grace: 0)
+            return try writer.put(Array("kept".utf8), kind: .blob).id
+        }()
+        let store = try ObjectStore(root: dir.url.appendingPathComponent("store"))
+        var readUnderLock = false
+        let report = try store.collectGarbage(roots: {
+            // A shared lock cannot be had while gc holds the exclusive one.
+            do { _ = try StoreLock.acquire(path: store.lockPath, mode: .shared, timeout: 0) } catch { readUnderLock = true }
+            return [kept]
+        }, apply: true, lockTimeout: 1)
+        #expect(readUnderLock, "the roots were read without the exclusive lock")
+        #expect(report.reachable == 1 && store.contains(kept))
     }
 
     @Test func gcWaitsForWritersAndTimesOut() throws {
@@ -61,7 +82,7 @@ import Testing
         let writer = try makeStore(dir, grace: 0) // holds the shared lock
         _ = try writer.put(Array("in flight".utf8), kind: .blob)
         let collector = try ObjectStore(root: writer.root)
-        #expect { try collector.collectGarbage(roots: [], apply: true, lockTimeout: 0.2) } throws: { error in
+        #expect { try collector.collectGarbage(roots: { [] }, apply: true, lockTimeout: 0.2) } throws: { error in
             if case .lockTimeout = error as? StoreError { return true }
             return false
         }

@@ -61,8 +61,10 @@ struct GenerationRequest: Sendable {
         case .chatCompletions: prompts = [.messages(try reader.messages())]
         case .completions: prompts = try reader.prompts()
         }
-        var maxTokens = try reader.integer("max_tokens")
-        if endpoint == .chatCompletions, let value = try reader.integer("max_completion_tokens") {
+        // Every integer is range-checked here, before any arithmetic: a budget beyond 2^31 can
+        // never fit a context, and Int64.max once overflowed the context check and killed the server.
+        var maxTokens = try reader.integer("max_tokens", in: Int(Int32.min)...Int(Int32.max))
+        if endpoint == .chatCompletions, let value = try reader.integer("max_completion_tokens", in: Int(Int32.min)...Int(Int32.max)) {
             maxTokens = value
         }
         if let maxTokens, maxTokens < 1 {
@@ -70,16 +72,17 @@ struct GenerationRequest: Sendable {
                               param: fields["max_completion_tokens"].map { _ in "max_completion_tokens" } ?? "max_tokens")
         }
         let temperature = try reader.number("temperature") ?? 1
-        if !(temperature >= 0) || !temperature.isFinite {
+        // Finite as the Float the sampler uses, not only as a Double (3.5e38 is infinite there).
+        if !(temperature >= 0) || !Float(temperature).isFinite {
             throw .badRequest("temperature must be a finite number ≥ 0, got \(temperature)", param: "temperature")
         }
         let topP = try reader.number("top_p") ?? 1
         if !(topP > 0 && topP <= 1) { throw .badRequest("top_p must be in (0, 1], got \(topP)", param: "top_p") }
-        var topK = try reader.integer("top_k") ?? 0
+        var topK = try reader.integer("top_k", in: Int(Int32.min)...Int(Int32.max)) ?? 0
         if topK < -1 { throw .badRequest("top_k must be -1 or 0 (disabled) or a positive integer, got \(topK)", param: "top_k") }
         if topK == -1 { topK = 0 }
         let seed = try reader.integer("seed").map { UInt64(bitPattern: Int64($0)) } ?? 0
-        let n = try reader.integer("n") ?? 1
+        let n = try reader.integer("n", in: Int(Int32.min)...Int(Int32.max)) ?? 1
         if n < 1 || n > maxChoices { throw .badRequest("n must be between 1 and \(maxChoices), got \(n)", param: "n") }
         let stream = try reader.bool("stream") ?? false
         var includeUsage = false
@@ -142,14 +145,20 @@ private struct FieldReader {
         return number
     }
 
-    /// An integer; a number with a fraction is refused, 2.0 is read as 2 (as pydantic does).
-    func integer(_ key: String) throws(APIError) -> Int? {
+    /// An integer within `range`; a number with a fraction is refused, 2.0 is read as 2 (as
+    /// pydantic does).
+    func integer(_ key: String, in range: ClosedRange<Int> = Int.min...Int.max) throws(APIError) -> Int? {
         guard let value = present(key) else { return nil }
+        let number: Int
         switch value {
-        case .int(let number): return number
-        case .double(let number) where number.rounded() == number && abs(number) < 9.0e15: return Int(number)
+        case .int(let integer): number = integer
+        case .double(let real) where real.rounded() == real && abs(real) < 9.0e15: number = Int(real)
         default: throw wrongType(key, "an integer", value)
         }
+        guard range.contains(number) else {
+            throw .badRequest("\(prefix)\(key) must be between \(range.lowerBound) and \(range.upperBound), got \(number)", param: prefix + key)
+        }
+        return number
     }
 
     func stop() throws(APIError) -> [String] {

@@ -12,7 +12,7 @@ struct StoreGC: ParsableCommand {
 
     func run() throws {
         let lineage = try storeOptions.openLineage()
-        let report = try lineage.store.collectGarbage(roots: try lineage.referencedObjects(), apply: apply, lockTimeout: lockTimeout)
+        let report = try lineage.store.collectGarbage(roots: { try lineage.referencedObjects() }, apply: apply, lockTimeout: lockTimeout)
         if output.json { try Output.printJSON(report); return }
         let verb = apply ? "removed" : "would remove"
         print("\(report.reachable) reachable objects kept; \(verb) \(report.unreachable.count) unreachable objects (\(Output.bytes(report.reclaimedBytes))); \(report.sparedYoung) spared as younger than the grace period; \(verb) \(report.temporaryFilesRemoved) stale temporary files")
