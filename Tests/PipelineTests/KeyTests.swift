@@ -22,7 +22,7 @@ import Testing
     /// hash this text, so a change of writer that moved one byte would re-key every cached step.
     @Test func canonicalJSONOfEveryKindOfValueIsPinned() {
         let value = SpecValue.table([
-            "numbers": .array([.number(-0.0), .number(1e-7), .number(123456.789), .number(2.5e300), .number(9007199254740993),
+            "numbers": .array([.number(-0.0), .number(1e-7), .number(123456.789), .number(2.5e300), .number(9007199254740992),
                                .number(.nan), .number(-.infinity), .integer(-42), .integer(Int.max)]),
             "strings": .array([.string(""), .string("tab\t cr\r ff\u{0C} bs\u{08} nul\u{00} us\u{1F} del\u{7F}"),
                                .string("\u{2028} 中文 😀 /slash/ \\back\\")]),

@@ -1,3 +1,4 @@
+import Basics
 import Engine
 import Foundation
 
@@ -171,7 +172,7 @@ public enum TrainingRun {
         var extra: [String: Data] = [:]
         if scratch {
             extra["tokenizer.json"] = Data(HFTokenizerJSON.encode(bundle.tokenizer))
-            extra["tokenizer_config.json"] = Data((try? HFTokenizerConfig.document(for: bundle.tokenizer).serialized()) ?? [])
+            extra["tokenizer_config.json"] = Data(JSONWriter.canonicalIndented.bytes(HFTokenizerConfig.document(for: bundle.tokenizer)))
         }
         func logText() -> Data { Data(logLines.map { $0 + "\n" }.joined().utf8) }
         let summary: TrainingSummary

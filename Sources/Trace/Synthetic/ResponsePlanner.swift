@@ -15,6 +15,8 @@
 // The finished response is checked with every verifier. A failure there is a generator bug and
 // is thrown (`SyntheticTraceError.responseFailsOwnConstraint`), never emitted.
 
+import Basics
+
 /// The result of planning: a response, or the reason none can satisfy the constraints.
 enum PlanOutcome: Sendable {
     case response(String)
@@ -517,7 +519,7 @@ final class ResponsePlanner {
     }
 
     func describeSpecs() -> String {
-        "\(context.task) | " + specs.map { JSONWriter.compact($0.jsonValue) }.joined(separator: " ")
+        "\(context.task) | " + specs.map { JSONWriter.python.string($0.jsonValue) }.joined(separator: " ")
     }
 
     /// Chooses the base clause of every unit and the terminators.
