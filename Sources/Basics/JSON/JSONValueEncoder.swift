@@ -1,6 +1,6 @@
 // Turns an `Encodable` value into a `JSONValue` exactly as Foundation's JSONEncoder maps it (with
 // its default strategies), so that structures whose bytes were first written by JSONEncoder (store
-// manifests and chunk lists, the synthetic dataset manifest, the store's config.json) keep those
+// manifests and chunk lists, the synthetic dataset manifest, tables.json, config.json) keep those
 // bytes when `JSONWriter` writes them: `.canonical` reproduces `[.sortedKeys,
 // .withoutEscapingSlashes]`, `.foundationIndented` adds `.prettyPrinted` and a final newline.
 //
@@ -22,7 +22,7 @@ public enum JSONValueEncoder {
     }
 
     /// JSONEncoder's text for a floating-point number: `description`, a trailing `.0` removed.
-    public static func numberLiteral<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F, codingPath: [CodingKey]) throws -> JSONValue {
+    static func numberLiteral<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F, codingPath: [CodingKey]) throws -> JSONValue {
         guard value.isFinite else {
             throw EncodingError.invalidValue(value, EncodingError.Context(
                 codingPath: codingPath, debugDescription: "\(value) is not a valid JSON number"))

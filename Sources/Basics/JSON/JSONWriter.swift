@@ -5,15 +5,17 @@
 //   lists (byte-identical to Foundation's JSONEncoder with `.sortedKeys, .withoutEscapingSlashes`,
 //   which wrote them first), OpenAI-compatible responses, the engine's one-line files.
 // - `canonicalIndented`: Python's `json.dumps(v, indent=2, sort_keys=True, ensure_ascii=False)`
-//   plus a final newline: the Hugging Face files the engine exports, evaluation metrics.
+//   plus a final newline: the Hugging Face files the engine exports.
 // - `python` and `pythonIndented(_:)`: `json.dumps(v, ensure_ascii=False)` (separators ", " and
-//   ": ") and its `indent=n` form, keeping member order: TRACE and LLaMA-Factory files.
+//   ": ") and its `indent=n` form, keeping member order: TRACE and LLaMA-Factory files, and the
+//   evaluation's outputs (whose objects are built with sorted keys).
 // - `compact`: no whitespace, member order kept: the safetensors header, whose writer lists
-//   `__metadata__` first as the reference implementation does.
+//   `__metadata__` first as the reference implementation does, and the parity dumps.
 // - `releasedTrainingExample`: the hand-edited whitespace of TRACE's released training example.
 // - `foundationIndented`: Foundation's JSONEncoder with `.sortedKeys, .prettyPrinted,
 //   .withoutEscapingSlashes` plus a final newline (`"key" : value`, empty containers on three
-//   lines): the synthetic dataset manifest and the store's config.json, first written that way.
+//   lines): the synthetic dataset manifest, the table step's tables.json and the store's
+//   config.json, first written that way.
 //
 // Strings are escaped as Python's `ensure_ascii=False` and serde_json do (and as JSONEncoder
 // does when slashes are not escaped): `"` and `\`, the C0 controls (\b \f \n \r \t by name, the
