@@ -10,6 +10,7 @@
 // Nothing in them depends on timing, concurrency, ports or resumption: with deterministic decoding
 // (temperature 0, or a seeded server such as ours) a rerun writes the same bytes.
 
+import Basics
 import Foundation
 import Trace
 
@@ -111,7 +112,7 @@ public enum Evaluation {
         metrics["settings"] = settingsJSON(config, datasets: datasets)
 
         // 3. Files.
-        let metricsDocument = CanonicalJSON.object(metrics)
+        let metricsDocument = JSONValue.object(metrics)
         let responsesFile = directory.appendingPathComponent("responses.jsonl")
         let judgmentsFile = directory.appendingPathComponent("judgments.jsonl")
         let metricsFile = directory.appendingPathComponent("metrics.json")

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// The object that stands for a large file: its total size and its chunks in order.
@@ -20,7 +21,8 @@ public struct ChunkList: Codable, Equatable, Sendable {
         self.size = chunks.reduce(0) { $0 + $1.size }
     }
 
-    func encoded() throws -> [UInt8] { Array(try CanonicalJSON.encode(self)) }
+    /// Canonical JSON: sorted keys, no whitespace, `/` unescaped (`JSONWriter.canonical`).
+    func encoded() throws -> [UInt8] { JSONWriter.canonical.bytes(try JSONValueEncoder.encode(self)) }
 
     static func decode(_ bytes: [UInt8], id: ObjectID) throws -> ChunkList {
         let list: ChunkList
@@ -34,14 +36,5 @@ public struct ChunkList: Codable, Equatable, Sendable {
             throw StoreError.corruptObject(id, reason: "chunk sizes do not add up to the declared size \(list.size)")
         }
         return list
-    }
-}
-
-/// JSON with sorted keys and unescaped slashes: the byte form of every structured object.
-public enum CanonicalJSON {
-    public static func encode<T: Encodable>(_ value: T) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(value)
     }
 }

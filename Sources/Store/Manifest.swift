@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// A directory as an object: every file, symbolic link and directory below it, sorted by path
@@ -30,7 +31,8 @@ public struct Manifest: Codable, Equatable, Sendable {
         self.entries = entries.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
     }
 
-    func encoded() throws -> [UInt8] { Array(try CanonicalJSON.encode(self)) }
+    /// Canonical JSON: sorted keys, no whitespace, `/` unescaped (`JSONWriter.canonical`).
+    func encoded() throws -> [UInt8] { JSONWriter.canonical.bytes(try JSONValueEncoder.encode(self)) }
 
     public static func decode(_ bytes: [UInt8], id: ObjectID) throws -> Manifest {
         let manifest: Manifest

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Crypto
 #if canImport(Glibc)
@@ -40,10 +41,10 @@ public final class ObjectStore: Sendable {
         } catch {
             throw StoreError.writeFailed(path: root.path, reason: "\(error.localizedDescription)")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        let data = try encoder.encode(config)
-        try AtomicFile.write(Data(data + [0x0A]), to: configURL, temporaryDirectory: root.appendingPathComponent(temporaryName))
+        // Sorted keys in Foundation's pretty layout, as config.json has always been written (it
+        // holds only integers, so JSONEncoder's escaping of "/" never applied).
+        let data = JSONWriter.foundationIndented.bytes(try JSONValueEncoder.encode(config))
+        try AtomicFile.write(Data(data), to: configURL, temporaryDirectory: root.appendingPathComponent(temporaryName))
         return try ObjectStore(root: root, access: .read)
     }
 

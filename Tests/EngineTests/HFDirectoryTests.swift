@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Testing
 @testable import Engine
@@ -74,7 +75,7 @@ private func fileBytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
         #expect(document["use_cache"] == .bool(true))
         #expect(document["bos_token_id"] == .int(397))
         #expect(document["eos_token_id"] == .int(399))
-        let text = try document.canonicalString()
+        let text = JSONWriter.canonicalIndented.string(document)
         #expect(text.contains("\"rms_norm_eps\": 1e-06,\n"))
         #expect(text.contains("\"rope_theta\": 1000000.0,\n"))
     }
@@ -134,14 +135,14 @@ private func fileBytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
             for tensor in shard { weightMap[tensor.name] = .string(name) }
         }
         let indexDocument: JSONValue = .object(["metadata": .object(["total_size": .int(0)]), "weight_map": .object(weightMap)])
-        try Data(try indexDocument.serialized()).write(to: directory.file("model.safetensors.index.json"))
-        try Data(try config.document.serialized()).write(to: directory.file("config.json"))
+        try Data(JSONWriter.canonicalIndented.bytes(indexDocument)).write(to: directory.file("model.safetensors.index.json"))
+        try Data(JSONWriter.canonicalIndented.bytes(config.document)).write(to: directory.file("config.json"))
         let read = try HFModelDirectory.read(from: directory.url)
         #expect(read.tensors == tensors)
 
         // A shard name that leaves the directory is refused.
         weightMap["model.norm.weight"] = .string("../elsewhere.safetensors")
-        try Data(try JSONValue.object(["weight_map": .object(weightMap)]).serialized()).write(to: directory.file("model.safetensors.index.json"))
+        try Data(JSONWriter.canonicalIndented.bytes(.object(["weight_map": .object(weightMap)]))).write(to: directory.file("model.safetensors.index.json"))
         #expect(throws: CheckpointError.invalidField(file: directory.file("model.safetensors.index.json").path,
                                                      field: "weight_map.model.norm.weight", detail: "not a file name in this directory")) {
             try HFModelDirectory.read(from: directory.url)
@@ -158,13 +159,13 @@ private func fileBytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
          "rope_parameters": {"rope_theta": 10000.0, "rope_type": "default"}, "sliding_window": null,
          "tie_word_embeddings": false, "vocab_size": 2000}
         """
-        let config = try Qwen2HFConfig(document: try JSONParser.parse(text))
+        let config = try Qwen2HFConfig(document: try JSONParser.parse(text, options: .interchange))
         #expect(config.ropeTheta == 10_000)
         #expect(config.eosTokenID == 7)
         #expect(config.bosTokenID == nil)
         #expect(config.headDim == 16)
         let yarn = text.replacingOccurrences(of: "\"rope_type\": \"default\"", with: "\"rope_type\": \"yarn\"")
-        #expect(throws: CheckpointError.self) { try Qwen2HFConfig(document: try JSONParser.parse(yarn)) }
+        #expect(throws: CheckpointError.self) { try Qwen2HFConfig(document: try JSONParser.parse(yarn, options: .interchange)) }
     }
 
     @Test func missingFilesAreNamed() throws {
@@ -207,7 +208,7 @@ private func fileBytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
         for name in ["adapter_config.json", "adapter_model.safetensors"] {
             #expect(try fileBytes(first.appendingPathComponent(name)) == fileBytes(second.appendingPathComponent(name)), "\(name) differs")
         }
-        let document = try JSONParser.parse(Array(try fileBytes(first.appendingPathComponent("adapter_config.json"))))
+        let document = try JSONParser.parse(bytes: Array(try fileBytes(first.appendingPathComponent("adapter_config.json"))), options: .interchange)
         #expect(document["peft_type"] == .string("LORA"))
         #expect(document["r"] == .int(4))
         #expect(document["lora_alpha"] == .int(16))
@@ -244,7 +245,7 @@ private func fileBytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
     }
 
     @Test func refusesUnsupportedAdapterSettings() throws {
-        guard case .object(var document) = Self.adapter().config.document else { return }
+        guard var document = Self.adapter().config.document.objectValue else { return }
         document["use_dora"] = .bool(true)
         #expect(throws: CheckpointError.invalidField(file: "adapter_config.json", field: "use_dora", detail: "true is not supported")) {
             try PEFTAdapterConfig(document: .object(document))

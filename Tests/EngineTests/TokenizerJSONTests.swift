@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Testing
 @testable import Engine
@@ -8,7 +9,7 @@ import Testing
     }()
 
     @Test func writesQwen2Structure() throws {
-        let document = try JSONParser.parse(HFTokenizerJSON.encode(Self.tokenizer))
+        let document = try JSONParser.parse(bytes: HFTokenizerJSON.encode(Self.tokenizer), options: .interchange)
         #expect(document["model"]?["type"]?.stringValue == "BPE")
         #expect(document["normalizer"]?["type"]?.stringValue == "NFC")
         let split = document["pre_tokenizer"]?["pretokenizers"]?.arrayValue?.first
@@ -35,8 +36,8 @@ import Testing
     /// A file laid out as Qwen2's own: merges as [left, right] pairs (tokenizers ≥ 0.20),
     /// special tokens also listed in the model vocabulary, extra keys, no normalizer sequence.
     @Test func readsQwen2StyleFilesWithPairMerges() throws {
-        guard case .object(var root) = HFTokenizerJSON.document(for: Self.tokenizer),
-              case .object(var model) = root["model"] else { Issue.record("not an object"); return }
+        guard var root = HFTokenizerJSON.document(for: Self.tokenizer).objectValue,
+              var model = root["model"]?.objectValue else { Issue.record("not an object"); return }
         model["merges"] = .array(Self.tokenizer.merges.map { .array([.string($0.left), .string($0.right)]) })
         model["ignore_merges"] = .bool(false)
         var vocab = try #require(model["vocab"]?.objectValue)
@@ -44,7 +45,7 @@ import Testing
         model["vocab"] = .object(vocab)
         root["model"] = .object(model)
         root["normalizer"] = .object(["type": .string("Sequence"), "normalizers": .array([.object(["type": .string("NFC")])])])
-        let read = try HFTokenizerJSON.decode(try JSONValue.object(root).serialized(.compact))
+        let read = try HFTokenizerJSON.decode(JSONWriter.canonical.bytes(.object(root)))
         #expect(read.merges == Self.tokenizer.merges)
         for text in TokenizerParityCases.testStrings(count: 200) {
             #expect(read.encode(text) == Self.tokenizer.encode(text))
@@ -53,9 +54,9 @@ import Testing
 
     @Test func refusesPipelinesThatTokenizeDifferently() throws {
         func modified(_ change: (inout [String: JSONValue]) -> Void) throws -> [UInt8] {
-            guard case .object(var root) = HFTokenizerJSON.document(for: Self.tokenizer) else { return [] }
+            guard var root = HFTokenizerJSON.document(for: Self.tokenizer).objectValue else { return [] }
             change(&root)
-            return try JSONValue.object(root).serialized(.compact)
+            return JSONWriter.canonical.bytes(.object(root))
         }
         let gpt2 = try modified { $0["pre_tokenizer"] = .object(["type": .string("ByteLevel"), "add_prefix_space": .bool(false), "use_regex": .bool(true)]) }
         #expect(throws: TokenizerError.unsupported(file: "tokenizer.json", field: "pre_tokenizer", detail: "expected Qwen2's Sequence of Split and ByteLevel")) {
@@ -66,13 +67,13 @@ import Testing
             try HFTokenizerJSON.decode(nfkc)
         }
         let wordPiece = try modified { root in
-            if case .object(var model) = root["model"] { model["type"] = .string("WordPiece"); root["model"] = .object(model) }
+            if var model = root["model"]?.objectValue { model["type"] = .string("WordPiece"); root["model"] = .object(model) }
         }
         #expect(throws: TokenizerError.unsupported(file: "tokenizer.json", field: "model.type", detail: "\"WordPiece\"; only BPE")) {
             try HFTokenizerJSON.decode(wordPiece)
         }
         let badMerge = try modified { root in
-            if case .object(var model) = root["model"] { model["merges"] = .array([.string("a b c")]); root["model"] = .object(model) }
+            if var model = root["model"]?.objectValue { model["merges"] = .array([.string("a b c")]); root["model"] = .object(model) }
         }
         #expect(throws: TokenizerError.invalidField(file: "tokenizer.json", field: "model.merges[0]", detail: "\"a b c\" is not two tokens separated by one space")) {
             try HFTokenizerJSON.decode(badMerge)
@@ -94,7 +95,7 @@ import Testing
         #expect(document["pad_token"]?.stringValue == "<|endoftext|>")
         #expect(document["chat_template"]?.stringValue == ChatTemplate.qwen2)
         #expect(document["added_tokens_decoder"]?["497"]?["content"]?.stringValue == "<|endoftext|>")
-        let settings = try HFTokenizerConfig.settings(from: try document.serialized())
+        let settings = try HFTokenizerConfig.settings(from: JSONWriter.canonicalIndented.bytes(document))
         #expect(settings == HFTokenizerConfig.Settings(chatTemplate: ChatTemplate.qwen2, modelMaxLength: 32768,
                                                        eosToken: "<|im_end|>", padToken: "<|endoftext|>"))
     }

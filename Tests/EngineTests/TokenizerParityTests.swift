@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Testing
 @testable import Engine
@@ -27,7 +28,7 @@ import Testing
         let lines = try String(contentsOf: first.appendingPathComponent("cases.jsonl"), encoding: .utf8).split(separator: "\n")
         var checked = 0
         for line in lines {
-            let value = try JSONParser.parse(String(line))
+            let value = try JSONParser.parse(String(line), options: .interchange)
             guard value["kind"]?.stringValue == "text", let text = value["text"]?.stringValue,
                   let ids = value["ids"]?.arrayValue?.compactMap(\.intValue) else { continue }
             #expect(tokenizer.encode(text) == ids, "ids differ for \(text.debugDescription)")
@@ -62,7 +63,7 @@ import Testing
             let url = dataDirectory.appendingPathComponent(file)
             guard FileManager.default.fileExists(atPath: url.path) else { continue }
             for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n") where !line.isEmpty {
-                if let prompt = extract(try JSONParser.parse(String(line))) { prompts.append(prompt) }
+                if let prompt = extract(try JSONParser.parse(String(line), options: .interchange)) { prompts.append(prompt) }
             }
         }
         return prompts

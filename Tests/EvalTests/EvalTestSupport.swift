@@ -2,6 +2,7 @@
 // OpenAI-compatible endpoints (a model that answers what the test wants, a judge that scores
 // well-formed or badly), and small synthetic TRACE and IFEval files.
 
+import Basics
 @testable import Eval
 import Foundation
 import Hummingbird
@@ -74,16 +75,16 @@ func writeIFEval(to url: URL) throws {
 
 /// A chat completion body with `content`.
 func chatCompletionBody(_ content: String) -> String {
-    CanonicalJSON.line(CanonicalJSON.object([
+    CanonicalJSON.line(.object([
         "id": .string("chatcmpl-test"),
         "object": .string("chat.completion"),
-        "choices": .array([CanonicalJSON.object([
-            "index": CanonicalJSON.integer(0),
-            "message": CanonicalJSON.object(["role": .string("assistant"), "content": .string(content)]),
+        "choices": .array([.object([
+            "index": .int(0),
+            "message": .object(["role": .string("assistant"), "content": .string(content)]),
             "finish_reason": .string("stop"),
         ])]),
-        "usage": CanonicalJSON.object(["prompt_tokens": CanonicalJSON.integer(1), "completion_tokens": CanonicalJSON.integer(1),
-                                       "total_tokens": CanonicalJSON.integer(2)]),
+        "usage": .object(["prompt_tokens": .int(1), "completion_tokens": .int(1),
+                                       "total_tokens": .int(2)]),
     ]))
 }
 

@@ -1,6 +1,7 @@
 // The evaluation harness end to end over real HTTP: against our own server on a tiny random
 // model with each judge, and against scripted endpoints where the right answers are known.
 
+import Basics
 @testable import Eval
 import Foundation
 import Serve

@@ -2,6 +2,7 @@
 // matched by prompt, this tool's own responses.jsonl matched by dataset and id, and every way
 // such a file can be wrong, reported with its line before anything is written.
 
+import Basics
 @testable import Eval
 import Foundation
 import Testing

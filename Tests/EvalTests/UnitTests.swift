@@ -1,5 +1,6 @@
 // Small pieces of the evaluation harness: number formatting, backoff, judge reply parsing.
 
+import Basics
 @testable import Eval
 import Foundation
 import Testing
@@ -18,7 +19,7 @@ import Trace
     }
 
     @Test func objectsAreSortedByCodePoint() {
-        let value = CanonicalJSON.object(["b": .null, "a": .bool(true), "é": .string("x"), "Z": CanonicalJSON.integer(3)])
+        let value = JSONValue.object(["b": .null, "a": .bool(true), "é": .string("x"), "Z": .int(3)])
         #expect(CanonicalJSON.line(value) == #"{"Z": 3, "a": true, "b": null, "é": "x"}"#)
     }
 }

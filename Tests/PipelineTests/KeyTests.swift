@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import Store
 import Testing
 
 /// Canonical JSON and step keys: the same meaning always hashes to the same key.
@@ -15,6 +16,52 @@ import Testing
         let reparsed = try? SpecValue.parseJSON(Data(value.canonicalJSON.utf8))
         #expect(reparsed?[SpecPath(keys: ["a", "z"])] == .string("x/y \"q\"\n\u{01}é"))
         #expect(reparsed?[SpecPath(keys: ["b"]).appending(index: 1)] == .number(5e-6))
+    }
+
+    /// The canonical JSON of a value with every kind of member is pinned byte for byte: step keys
+    /// hash this text, so a change of writer that moved one byte would re-key every cached step.
+    @Test func canonicalJSONOfEveryKindOfValueIsPinned() {
+        let value = SpecValue.table([
+            "numbers": .array([.number(-0.0), .number(1e-7), .number(123456.789), .number(2.5e300), .number(9007199254740992),
+                               .number(.nan), .number(-.infinity), .integer(-42), .integer(Int.max)]),
+            "strings": .array([.string(""), .string("tab\t cr\r ff\u{0C} bs\u{08} nul\u{00} us\u{1F} del\u{7F}"),
+                               .string("\u{2028} 中文 😀 /slash/ \\back\\")]),
+            "empty": .table([:]),
+            "none": .array([]),
+            "Zebra": .bool(false),
+            "zebra": .table(["é": .integer(1), "ez": .integer(2), "f": .integer(3)]),
+        ])
+        #expect(value.canonicalJSON == "{\"Zebra\":false,\"empty\":{},\"none\":[],\"numbers\":[-0.0,1e-07,123456.789,2.5e+300,9007199254740992.0,\"nan\",\"-inf\",-42,9223372036854775807],\"strings\":[\"\",\"tab\\t cr\\r ff\\f bs\\b nul\\u0000 us\\u001f del\u{7F}\",\"\u{2028} 中文 😀 /slash/ \\\\back\\\\\"],\"zebra\":{\"ez\":2,\"f\":3,\"é\":1}}")
+    }
+
+    /// A fixed step's key is pinned, together with the exact canonical JSON it hashes.
+    @Test func aFixedStepHasAPinnedCanonicalJSONAndKey() throws {
+        let sandbox = try Sandbox(); defer { sandbox.cleanup() }
+        let spec = try step("""
+            [model.tiny]
+            hidden_size = 8
+            rope_theta = 1000000.0
+            name = "tiny/é"
+            [steps.s]
+            kind = "test-only"
+            text = "a/b \\"q\\" é\\n\\u0001"
+            rate = 1e-7
+            curve = -3
+            seeded = true
+            data = ["a.out", "b.out"]
+            model = "tiny"
+            [steps.a]
+            kind = "test-only"
+            [steps.b]
+            kind = "test-only"
+
+            """, in: sandbox)
+        let key = StepKey.compute(step: spec.steps["s"]!, kindVersion: "3",
+                                  inputIDs: ["data[0]": "sha256:" + String(repeating: "a", count: 64), "data[1]": "sha256:" + String(repeating: "b", count: 64)],
+                                  engine: EngineEnvironment(version: "0.4.2", blas: "haswell", threads: 2), seed: 11)
+        let canonical = #"{"engine":{"blas":"haswell","threads":2,"version":"0.4.2"},"inputs":{"data[0]":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","data[1]":"sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"},"kind":"test-only","kind_version":"3","params":{"curve":-3,"data":["<input data[0]>","<input data[1]>"],"model":{"hidden_size":8,"name":"tiny/é","rope_theta":1000000.0},"rate":1e-07,"seeded":true,"text":"a/b \"q\" é\n\u0001"},"seed":11}"#
+        #expect(ObjectID.of(Array(canonical.utf8)).description == key)
+        #expect(key == "sha256:bed4dba289d42f76b3d32cccae9d256e3a35e07e95443bdb0313d5b4b81c20b8")
     }
 
     func step(_ text: String, in sandbox: Sandbox) throws -> ExperimentSpec {

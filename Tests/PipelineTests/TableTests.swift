@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import Store
 import Testing
 
 /// The paper tables: published numbers, the headline arithmetic, our values over seeds.
@@ -90,6 +91,30 @@ import Testing
         #expect(FixedPoint.format(vsSFT.paperInDomain!, decimals: 2) == "8.15")
         #expect(abs(vsSFT.paperModelInDomain! - 9.4) < 1e-9)
 
+        // tables.json is the table step's output, so its bytes are pinned (they were first written
+        // by JSONEncoder: sorted keys, `"key" : value`, whole doubles without `.0`).
+        let json = try TableRendering.json(report)
+        #expect(json.hasPrefix(#"""
+            {
+              "citation" : "IOPO: Empowering LLMs with Complex Instruction Following via Input-Output Preference Optimization, arXiv:2411.06208",
+              "decimals" : 1,
+              "experiment" : "x",
+              "headlines" : [
+                {
+                  "baseline" : "SFT",
+                  "oursInDomain" : {
+                    "mean" : 13,
+                    "n" : 2,
+                    "std" : 0
+                  },
+                  "oursOutOfDomain" : {
+                    "mean" : 4.000000000000001,
+                    "n" : 2,
+                    "std" : 2.828427124746189
+                  },
+
+            """#))
+        #expect(json.utf8.count == 5609 && ObjectID.of(Array(json.utf8)).description == "sha256:238fbd563cb5da9656002a7b47b26714c2356eba956333708f405b6fcdf30581")
         let markdown = TableRendering.render(report, as: .markdown)
         #expect(markdown.contains("| SFT | 41.0 ± 1.4 | 76.0 | 21.0 ± 1.4 | 56.1 | 31.0 ± 1.4 |"), "\(markdown)")
         #expect(markdown.contains("| SFT | +13.00 ± 0.00 | +8.15 | +9.40 | +4.00 ± 2.83 | +6.29 |"), "\(markdown)")

@@ -2,6 +2,7 @@
 // a client that goes away mid-stream stops its generation; a shutdown lets requests in flight
 // finish, or cancels them cleanly after the grace period.
 
+import Basics
 import Engine
 import Foundation
 @testable import Serve
@@ -39,7 +40,7 @@ import Darwin
         }
         let document = try await post(server, request.path, request.body).json()
         let choices = document["choices"]?.arrayValue ?? []
-        let usage = (try? document["usage"]?.serialized(.compact)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let usage = document["usage"].map { JSONWriter.canonical.string($0) } ?? ""
         return choices.map { choice in
             "\(choice["index"]?.intValue ?? -1):\(choice["message"]?["content"]?.stringValue ?? choice["text"]?.stringValue ?? "")|\(choice["finish_reason"]?.stringValue ?? "")"
         }.joined(separator: "\n") + "\n" + usage

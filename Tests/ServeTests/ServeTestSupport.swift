@@ -3,6 +3,7 @@
 // the way OpenAI clients do (events separated by blank lines, `data:` fields).
 
 import AsyncHTTPClient
+import Basics
 import Engine
 import Foundation
 import NIOCore
@@ -67,7 +68,7 @@ struct HTTPResult {
     var body: [UInt8]
 
     var text: String { String(decoding: body, as: UTF8.self) }
-    func json() throws -> JSONValue { try JSONParser.parse(body) }
+    func json() throws -> JSONValue { try JSONParser.parse(bytes: body, options: .interchange) }
 }
 
 func send(_ server: OpenAIServer, _ method: HTTPMethod, _ path: String, body: String? = nil,
@@ -136,7 +137,7 @@ struct StreamResult {
     var leftover: Int
 
     /// The JSON chunks (every event but the final [DONE]).
-    func chunks() throws -> [JSONValue] { try events.filter { $0 != "[DONE]" }.map { try JSONParser.parse($0) } }
+    func chunks() throws -> [JSONValue] { try events.filter { $0 != "[DONE]" }.map { try JSONParser.parse($0, options: .interchange) } }
 }
 
 func stream(_ server: OpenAIServer, _ path: String, _ body: String) async throws -> StreamResult {
@@ -175,7 +176,7 @@ func streamedText(_ chunks: [JSONValue], _ index: Int = 0) -> (text: String, fin
 
 /// A JSON string literal for `text` (for building request bodies).
 func quoted(_ text: String) -> String {
-    String(decoding: (try? JSONValue.string(text).serialized(.compact)) ?? [], as: UTF8.self)
+    JSONWriter.canonical.string(.string(text))
 }
 
 /// Polls `condition` every 10 ms until it holds or `seconds` pass.

@@ -1,5 +1,6 @@
 // Each verifier on responses that satisfy it and responses that do not.
 
+import Basics
 import Foundation
 import Testing
 @testable import Trace
@@ -103,7 +104,7 @@ import Testing
             let data = try JSONEncoder().encode(c.spec)
             #expect(try JSONDecoder().decode(ConstraintSpec.self, from: data) == c.spec)
         }
-        #expect(JSONWriter.compact(ConstraintSpec(.priorCondition, words: ["yes", "no"], option: "beach", holds: true).jsonValue)
+        #expect(JSONWriter.python.string(ConstraintSpec(.priorCondition, words: ["yes", "no"], option: "beach", holds: true).jsonValue)
                 == #"{"kind": "priorCondition", "words": ["yes", "no"], "option": "beach", "holds": true}"#)
     }
 

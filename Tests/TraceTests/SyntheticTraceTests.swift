@@ -1,5 +1,6 @@
 // The synthetic benchmark: determinism, splits, formats, writer, statistics, judge.
 
+import Basics
 import Foundation
 import Testing
 @testable import Trace

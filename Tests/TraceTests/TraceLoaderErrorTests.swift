@@ -1,5 +1,6 @@
 // Bad-input tests: every loader error, both policies.
 
+import Basics
 import Foundation
 import Testing
 @testable import Trace
@@ -14,7 +15,7 @@ import Testing
     static func line(_ mutate: (inout [JSONMember]) -> Void) -> String {
         guard case .object(var members) = validRecord().jsonValue else { return "" }
         mutate(&members)
-        return JSONWriter.compact(.object(members))
+        return JSONWriter.python.string(.object(members))
     }
 
     static func set(_ key: String, _ value: JSONValue) -> (inout [JSONMember]) -> Void {
@@ -63,16 +64,16 @@ import Testing
                 == .wrongType(location, field: "constraints_num", expected: "integer", found: "boolean"))
         #expect(firstError(Self.line(Self.set("constraints_num", .number("2.0"))))
                 == .wrongType(location, field: "constraints_num", expected: "integer", found: "non-integer number"))
-        #expect(firstError(Self.line(Self.set("id", .integer(0))))
+        #expect(firstError(Self.line(Self.set("id", .int(0))))
                 == .wrongType(location, field: "id", expected: "string", found: "number"))
-        #expect(firstError(Self.line(Self.set("levels2", .array([.string("包含约束"), .integer(3)]))))
+        #expect(firstError(Self.line(Self.set("levels2", .array([.string("包含约束"), .int(3)]))))
                 == .wrongType(location, field: "levels2[1]", expected: "string", found: "number"))
         #expect(firstError("[1, 2]") == .wrongType(location, field: "(record)", expected: "object", found: "array"))
     }
 
     @Test func countMismatchWithSplitsOrLevels2() {
         let location = TraceLocation(file: "bad.jsonl", line: 1)
-        #expect(firstError(Self.line(Self.set("constraints_num", .integer(3))))
+        #expect(firstError(Self.line(Self.set("constraints_num", .int(3))))
                 == .countMismatch(location, constraintsNum: 3, splits: 2, levels2: 2))
         #expect(firstError(Self.line(Self.set("levels2", .array([.string("包含约束")]))))
                 == .countMismatch(location, constraintsNum: 2, splits: 2, levels2: 1))
@@ -113,7 +114,7 @@ import Testing
         }
         let missingParameter = Self.line { $0.append(JSONMember("checks", .array([
             .object([JSONMember("kind", .string("includeWords"))]),
-            .object([JSONMember("kind", .string("wordCountMax")), JSONMember("number", .integer(20))]),
+            .object([JSONMember("kind", .string("wordCountMax")), JSONMember("number", .int(20))]),
         ]))) }
         guard case .invalidChecks(location, 0, _)? = firstError(missingParameter) else {
             Issue.record("expected invalidChecks at 0"); return
@@ -129,7 +130,7 @@ import Testing
     @Test func skipAndReportReturnsEveryBadLineAndKeepsTheGoodOnes() throws {
         let good0 = Self.validRecord(id: "a").jsonLine
         let good1 = Self.validRecord(id: "b").jsonLine
-        let text = [good0, "not json", "", Self.line(Self.set("constraints_num", .integer(7))), good1,
+        let text = [good0, "not json", "", Self.line(Self.set("constraints_num", .int(7))), good1,
                     Self.line { $0.removeAll { $0.key == "category" } }].joined(separator: "\n") + "\n"
         let report = try TraceLoader.parseEvalRecords(text: text, file: "mixed.jsonl", policy: .skipAndReport)
         #expect(report.records.map(\.id) == ["a", "b"])

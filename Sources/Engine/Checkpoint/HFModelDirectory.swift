@@ -11,6 +11,7 @@
 // Every file is canonical (sorted keys, fixed layout, sorted tensors), so the same model always
 // exports to the same bytes, and reading an export and writing it again reproduces it exactly.
 
+import Basics
 import Foundation
 
 /// The contents of a Hugging Face model directory.
@@ -33,7 +34,7 @@ public struct HFModelDirectory: Sendable {
     public init(configJSON: [UInt8], tensors: [NamedTensor], tokenizer: BPETokenizer?,
                 generationConfig: JSONValue? = nil) throws(CheckpointError) {
         let config: JSONValue
-        do throws(JSONParseError) { config = try JSONParser.parse(configJSON) } catch {
+        do throws(JSONSyntaxError) { config = try JSONParser.parse(bytes: configJSON, options: .interchange) } catch {
             throw .invalidJSON(file: "config.json", detail: error.description)
         }
         guard case .object = config else { throw .invalidField(file: "config.json", field: "$", detail: "expected an object") }
@@ -70,7 +71,7 @@ public struct HFModelDirectory: Sendable {
     }
 
     /// The canonical bytes of config.json.
-    public var configBytes: [UInt8] { (try? config.serialized(.pretty)) ?? [] }
+    public var configBytes: [UInt8] { (try? JSONWriter.canonicalIndented.checkedBytes(config)) ?? [] }
 
     // MARK: Writing
 
@@ -192,7 +193,7 @@ enum CheckpointFiles {
     /// Writes `document` as canonical pretty JSON, atomically.
     static func writeJSON(_ document: JSONValue, to url: URL) throws(CheckpointError) {
         let bytes: [UInt8]
-        do throws(JSONEncodingError) { bytes = try document.serialized(.pretty) } catch {
+        do throws(JSONNonFiniteNumberError) { bytes = try JSONWriter.canonicalIndented.checkedBytes(document) } catch {
             throw .invalidField(file: url.path, field: error.path, detail: error.description)
         }
         do throws(FileSystemError) { try AtomicFileWriter.write(path: url.path, bytes: bytes) } catch {
@@ -204,7 +205,7 @@ enum CheckpointFiles {
         guard exists(url) else { throw .missingFile(directory: directory.path, file: url.lastPathComponent) }
         let bytes: [UInt8]
         do throws(FileSystemError) { bytes = try readFile(url) } catch { throw .io(file: url.path, detail: error.detail) }
-        do throws(JSONParseError) { return try JSONParser.parse(bytes) } catch {
+        do throws(JSONSyntaxError) { return try JSONParser.parse(bytes: bytes, options: .interchange) } catch {
             throw .invalidJSON(file: url.path, detail: error.description)
         }
     }

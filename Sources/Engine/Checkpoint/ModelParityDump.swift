@@ -17,6 +17,8 @@
 // ({name: flat values}: base parameters, or only the LoRA tensors when an adapter is attached) and
 // `generate.ids` (and `generate.text` when a tokenizer is given).
 
+import Basics
+
 /// What was wrong with a parity request; names the field.
 public struct ParityRequestError: Error, CustomStringConvertible, Sendable, Equatable {
     public var field: String
@@ -71,7 +73,7 @@ public enum ModelParityDump {
         if let spec = request["generate"] {
             guard var generate = spec.objectValue else { throw ParityRequestError(field: "generate", detail: "expected an object") }
             let prompt = try tokenList(spec["prompt_ids"], field: "generate.prompt_ids")
-            guard let maxNewTokens = spec["max_new_tokens"]?.intValue, maxNewTokens >= 0 else {
+            guard let maxNewTokens = spec["max_new_tokens"]?.wholeNumberValue, maxNewTokens >= 0 else {
                 throw ParityRequestError(field: "generate.max_new_tokens", detail: "missing or not a non-negative integer")
             }
             var stops: [Int32] = []
@@ -93,7 +95,7 @@ public enum ModelParityDump {
     }
 
     private static func token(_ value: JSONValue, field: String) throws -> Int32 {
-        guard let number = value.intValue, number >= 0, number <= Int(Int32.max) else {
+        guard let number = value.wholeNumberValue, number >= 0, number <= Int(Int32.max) else {
             throw ParityRequestError(field: field, detail: "expected a non-negative token id")
         }
         return Int32(number)
@@ -120,7 +122,7 @@ public enum ModelParityDump {
             }
             // The first token has no context, so it is never a target (the checker ignores it too).
             return try flags.enumerated().map { t, flag in
-                switch flag.intValue {
+                switch flag.wholeNumberValue {
                 case 0?: return false
                 case 1?: return t > 0
                 default: throw ParityRequestError(field: "\(field)[\(b)][\(t)]", detail: "expected 0 or 1")

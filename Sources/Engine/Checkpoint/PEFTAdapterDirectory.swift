@@ -9,6 +9,7 @@
 // last two years all accept are written (older PEFT rejects unknown keys), sorted, so an adapter
 // always exports to the same bytes.
 
+import Basics
 import Foundation
 
 /// adapter_config.json of a LoRA adapter.
@@ -68,7 +69,7 @@ public struct PEFTAdapterConfig: Sendable, Equatable {
         guard document["peft_type"]?.stringValue == "LORA" else {
             throw .invalidField(file: file, field: "peft_type", detail: "expected \"LORA\"")
         }
-        guard let rank = document["r"]?.intValue, rank > 0 else {
+        guard let rank = document["r"]?.wholeNumberValue, rank > 0 else {
             throw .invalidField(file: file, field: "r", detail: "missing or not a positive integer")
         }
         guard let alpha = document["lora_alpha"]?.doubleValue else {

@@ -2,6 +2,8 @@
 // (the caller maps its configuration onto this), with the full config.json document
 // `Qwen2ForCausalLM.from_pretrained` expects and the state-dict names and shapes it implies.
 
+import Basics
+
 /// A Qwen2ForCausalLM configuration in Hugging Face's field names and meanings.
 public struct Qwen2HFConfig: Sendable, Equatable {
     public var vocabSize: Int
@@ -79,7 +81,7 @@ public struct Qwen2HFConfig: Sendable, Equatable {
             throw .invalidField(file: file, field: "model_type", detail: "\"\(type)\", expected \"qwen2\"")
         }
         func integer(_ key: String) throws(CheckpointError) -> Int {
-            guard let value = document[key]?.intValue, value > 0 else {
+            guard let value = document[key]?.wholeNumberValue, value > 0 else {
                 throw .invalidField(file: file, field: key, detail: "missing or not a positive integer")
             }
             return value
@@ -91,9 +93,9 @@ public struct Qwen2HFConfig: Sendable, Equatable {
         }
         func optionalInteger(_ key: String) throws(CheckpointError) -> Int? {
             guard let value = document[key], !value.isNull else { return nil }
-            if let number = value.intValue { return number }
+            if let number = value.wholeNumberValue { return number }
             // Some configs list several EOS ids; the first is the primary one.
-            if let first = value.arrayValue?.first?.intValue { return first }
+            if let first = value.arrayValue?.first?.wholeNumberValue { return first }
             throw .invalidField(file: file, field: key, detail: "not an integer")
         }
         // transformers 5 moved rope_theta into "rope_parameters"; 4.x has it at the top level.
@@ -112,17 +114,17 @@ public struct Qwen2HFConfig: Sendable, Equatable {
         }
         let hidden = try integer("hidden_size")
         let heads = try integer("num_attention_heads")
-        let maxPositions = (document["max_position_embeddings"]?.intValue) ?? 32768
+        let maxPositions = (document["max_position_embeddings"]?.wholeNumberValue) ?? 32768
         self.init(
             vocabSize: try integer("vocab_size"), hiddenSize: hidden,
             intermediateSize: try integer("intermediate_size"), numHiddenLayers: try integer("num_hidden_layers"),
             numAttentionHeads: heads,
-            numKeyValueHeads: document["num_key_value_heads"]?.intValue ?? heads,
+            numKeyValueHeads: document["num_key_value_heads"]?.wholeNumberValue ?? heads,
             maxPositionEmbeddings: maxPositions,
             ropeTheta: try ropeTheta(), rmsNormEps: try number("rms_norm_eps", default: 1e-6),
             tieWordEmbeddings: document["tie_word_embeddings"]?.boolValue ?? false,
             bosTokenID: try optionalInteger("bos_token_id"), eosTokenID: try optionalInteger("eos_token_id"),
-            slidingWindow: document["sliding_window"]?.intValue, maxWindowLayers: document["max_window_layers"]?.intValue)
+            slidingWindow: document["sliding_window"]?.wholeNumberValue, maxWindowLayers: document["max_window_layers"]?.wholeNumberValue)
         if hidden % heads != 0 {
             throw .invalidField(file: file, field: "hidden_size", detail: "\(hidden) is not divisible by num_attention_heads \(heads)")
         }

@@ -14,6 +14,7 @@
 // Reading validates everything the reference validates and converts F32, F64, F16 and BF16 to
 // float32.
 
+import Basics
 import Foundation
 
 /// One tensor's entry in a safetensors header.
@@ -51,33 +52,24 @@ public enum Safetensors {
     public static func encodeHeader(_ tensors: [NamedTensor], metadata: [String: String]? = defaultMetadata,
                                     file: String = "<memory>") throws(SafetensorsError) -> [UInt8] {
         let sorted = try sortedUnique(tensors, file: file)
-        var json: [UInt8] = []
-        json.reserveCapacity(64 + sorted.count * 96)
-        json.append(UInt8(ascii: "{"))
-        var first = true
+        // `__metadata__` first, then the tensors by name, each entry's fields in the reference
+        // implementation's order: the writer keeps this member order, with no whitespace.
+        var members: [JSONMember] = []
+        members.reserveCapacity(sorted.count + 1)
         if let metadata {
-            json.append(contentsOf: #""__metadata__":{"#.utf8)
-            for (index, key) in metadata.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
-                if index > 0 { json.append(UInt8(ascii: ",")) }
-                JSONValue.writeString(key, into: &json)
-                json.append(UInt8(ascii: ":"))
-                JSONValue.writeString(metadata[key]!, into: &json)
-            }
-            json.append(UInt8(ascii: "}"))
-            first = false
+            members.append(JSONMember("__metadata__", .object(metadata.mapValues { JSONValue.string($0) })))
         }
         var offset = 0
         for tensor in sorted {
-            if !first { json.append(UInt8(ascii: ",")) }
-            first = false
             let end = offset + tensor.values.count * MemoryLayout<Float>.size
-            JSONValue.writeString(tensor.name, into: &json)
-            json.append(contentsOf: #":{"dtype":"F32","shape":["#.utf8)
-            json.append(contentsOf: tensor.shape.map(String.init).joined(separator: ",").utf8)
-            json.append(contentsOf: "],\"data_offsets\":[\(offset),\(end)]}".utf8)
+            members.append(JSONMember(tensor.name, .object([
+                JSONMember("dtype", .string("F32")),
+                JSONMember("shape", .array(tensor.shape.map { .int($0) })),
+                JSONMember("data_offsets", .array([.int(offset), .int(end)])),
+            ])))
             offset = end
         }
-        json.append(UInt8(ascii: "}"))
+        var json = JSONWriter.compact.bytes(.object(members))
         // Pad with spaces so the data section starts 8-byte aligned.
         let padding = (8 - json.count % 8) % 8
         json.append(contentsOf: repeatElement(UInt8(ascii: " "), count: padding))
@@ -231,18 +223,20 @@ public enum Safetensors {
         }
         let headerBytes = UnsafeRawBufferPointer(rebasing: bytes[8..<(8 + headerLength)]).assumingMemoryBound(to: UInt8.self)
         let json: JSONValue
-        do throws(JSONParseError) { json = try JSONParser.parse(headerBytes) } catch { throw .invalidJSON(file: file, detail: error.description) }
-        guard case .object(let members) = json else {
+        do throws(JSONSyntaxError) { json = try JSONParser.parse(headerBytes, options: .interchange) } catch {
+            throw .invalidJSON(file: file, detail: error.description)
+        }
+        guard let members = json.objectMembers?.sorted(by: { JSONMember.keyPrecedes($0.key, $1.key) }) else {
             throw .invalidHeader(file: file, tensor: nil, detail: "the header is not a JSON object")
         }
 
         var metadata: [String: String]?
         var entries: [SafetensorsEntry] = []
         entries.reserveCapacity(members.count)
-        for name in JSONValue.sortedKeys(members) {
-            let value = members[name]!
+        for member in members {
+            let (name, value) = (member.key, member.value)
             if name == "__metadata__" {
-                guard case .object(let map) = value else {
+                guard let map = value.objectValue else {
                     throw .invalidHeader(file: file, tensor: nil, detail: "\"__metadata__\" must be an object of strings")
                 }
                 var strings: [String: String] = [:]
@@ -286,7 +280,7 @@ public enum Safetensors {
     }
 
     private static func parseEntry(name: String, value: JSONValue, file: String) throws(SafetensorsError) -> SafetensorsEntry {
-        guard case .object(let fields) = value else {
+        guard let fields = value.objectValue else {
             throw .invalidHeader(file: file, tensor: name, detail: "entry is not an object")
         }
         guard let dtypeName = fields["dtype"]?.stringValue else {
@@ -301,7 +295,7 @@ public enum Safetensors {
         var shape: [Int] = []
         var elementCount = 1
         for dimensionValue in shapeValues {
-            guard case .int(let dimension) = dimensionValue, dimension >= 0 else {
+            guard let dimension = dimensionValue.intValue, dimension >= 0 else {
                 throw .invalidHeader(file: file, tensor: name, detail: "\"shape\" must hold non-negative integers")
             }
             let (product, overflow) = elementCount.multipliedReportingOverflow(by: dimension)
@@ -310,7 +304,7 @@ public enum Safetensors {
             shape.append(dimension)
         }
         guard case .array(let offsetValues)? = fields["data_offsets"], offsetValues.count == 2,
-              case .int(let begin) = offsetValues[0], case .int(let end) = offsetValues[1], begin >= 0, end >= 0 else {
+              let begin = offsetValues[0].intValue, let end = offsetValues[1].intValue, begin >= 0, end >= 0 else {
             throw .invalidHeader(file: file, tensor: name, detail: "\"data_offsets\" must be two non-negative integers")
         }
         guard begin <= end else {

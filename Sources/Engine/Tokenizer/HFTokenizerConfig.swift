@@ -3,6 +3,7 @@
 // <|endoftext|>), the chat template and the maximum length. Written as Qwen2-7B-Instruct's file
 // is, with sorted keys.
 
+import Basics
 import Foundation
 
 /// Builds and reads tokenizer_config.json.
@@ -50,7 +51,7 @@ public enum HFTokenizerConfig {
     /// `{"content": ...}` objects (older `transformers` writes either).
     public static func settings(from bytes: [UInt8], file: String = "tokenizer_config.json") throws(TokenizerError) -> Settings {
         let root: JSONValue
-        do throws(JSONParseError) { root = try JSONParser.parse(bytes) } catch { throw .invalidJSON(file: file, detail: error.description) }
+        do throws(JSONSyntaxError) { root = try JSONParser.parse(bytes: bytes, options: .interchange) } catch { throw .invalidJSON(file: file, detail: error.description) }
         guard case .object = root else { throw .invalidField(file: file, field: "$", detail: "expected an object") }
         func role(_ name: String) -> String? {
             root[name]?.stringValue ?? root[name]?["content"]?.stringValue
@@ -64,7 +65,7 @@ public enum HFTokenizerConfig {
         default: template = nil
         }
         // Python writes an "unlimited" length as 1e30; treat anything absurd as absent.
-        var maxLength = root["model_max_length"]?.intValue
+        var maxLength = root["model_max_length"]?.wholeNumberValue
         if let length = maxLength, length > 1 << 40 { maxLength = nil }
         return Settings(chatTemplate: template, modelMaxLength: maxLength, eosToken: role("eos_token"), padToken: role("pad_token"))
     }

@@ -13,6 +13,7 @@
 // (byte-level tokens never contain a space: U+0020 is spelled "Ġ"). Both that and the newer
 // [left, right] pairs are accepted when reading.
 
+import Basics
 import Foundation
 
 /// Reads and writes tokenizer.json.
@@ -69,8 +70,7 @@ public enum HFTokenizerJSON {
 
     /// The canonical bytes of tokenizer.json.
     public static func encode(_ tokenizer: BPETokenizer) -> [UInt8] {
-        // The document holds no floating-point numbers, so serialisation cannot fail.
-        (try? document(for: tokenizer).serialized(.pretty)) ?? []
+        JSONWriter.canonicalIndented.bytes(document(for: tokenizer))
     }
 
     /// Writes tokenizer.json atomically.
@@ -94,7 +94,7 @@ public enum HFTokenizerJSON {
     /// pipeline (another model type, pre-tokenizer, normaliser, or BPE options).
     public static func decode(_ bytes: [UInt8], file: String = "tokenizer.json") throws(TokenizerError) -> BPETokenizer {
         let root: JSONValue
-        do throws(JSONParseError) { root = try JSONParser.parse(bytes) } catch { throw .invalidJSON(file: file, detail: error.description) }
+        do throws(JSONSyntaxError) { root = try JSONParser.parse(bytes: bytes, options: .interchange) } catch { throw .invalidJSON(file: file, detail: error.description) }
         guard case .object = root else { throw .invalidField(file: file, field: "$", detail: "expected an object") }
 
         guard let model = root["model"], case .object = model else {
@@ -109,16 +109,16 @@ public enum HFTokenizerJSON {
         try expect(model["continuing_subword_prefix"], in: [.null, .string("")], file: file, field: "model.continuing_subword_prefix")
         try expect(model["end_of_word_suffix"], in: [.null, .string("")], file: file, field: "model.end_of_word_suffix")
 
-        guard let vocabObject = model["vocab"]?.objectValue else {
+        guard let vocabMembers = model["vocab"]?.objectMembers else {
             throw .invalidField(file: file, field: "model.vocab", detail: "missing or not an object")
         }
         var vocabulary: [String: Int] = [:]
-        vocabulary.reserveCapacity(vocabObject.count)
-        for (token, value) in vocabObject {
-            guard case .int(let id) = value else {
-                throw .invalidField(file: file, field: "model.vocab[\"\(token)\"]", detail: "id is not an integer")
+        vocabulary.reserveCapacity(vocabMembers.count)
+        for member in vocabMembers {
+            guard let id = member.value.intValue else {
+                throw .invalidField(file: file, field: "model.vocab[\"\(member.key)\"]", detail: "id is not an integer")
             }
-            vocabulary[token] = id
+            vocabulary[member.key] = id
         }
 
         guard let mergeValues = model["merges"]?.arrayValue else {
@@ -161,7 +161,7 @@ public enum HFTokenizerJSON {
             }
             for (index, item) in items.enumerated() {
                 let field = "added_tokens[\(index)]"
-                guard let id = item["id"]?.intValue, let content = item["content"]?.stringValue else {
+                guard let id = item["id"]?.wholeNumberValue, let content = item["content"]?.stringValue else {
                     throw .invalidField(file: file, field: field, detail: "needs an integer \"id\" and a string \"content\"")
                 }
                 for flag in ["lstrip", "rstrip", "single_word"] where item[flag]?.boolValue == true {
@@ -216,6 +216,6 @@ public enum HFTokenizerJSON {
     }
 
     static func describe(_ value: JSONValue) -> String {
-        (try? value.canonicalString(.compact)) ?? "?"
+        JSONWriter.canonical.string(value)
     }
 }

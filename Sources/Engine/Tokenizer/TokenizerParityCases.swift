@@ -38,8 +38,8 @@ public enum TokenizerParityCases {
         try CheckpointFiles.writeJSON(HFTokenizerConfig.document(for: tokenizer),
                                       to: directory.appendingPathComponent("tokenizer_config.json"))
         var lines: [UInt8] = []
-        func emit(_ object: [String: JSONValue]) throws {
-            lines.append(contentsOf: try JSONValue.object(object).serialized(.compact))
+        func emit(_ object: [String: JSONValue]) {
+            lines.append(contentsOf: JSONWriter.canonical.bytes(.object(object)))
             lines.append(UInt8(ascii: "\n"))
         }
         let texts = testStrings(count: textCount) + extraTexts
@@ -51,12 +51,12 @@ public enum TokenizerParityCases {
                 let pieces = Qwen2PreTokenizer.split(tokenizer.normalization.apply(text))
                 fields["pieces"] = .array(pieces.map { .string(ByteLevelAlphabet.encode($0.utf8)) })
             }
-            try emit(fields)
+            emit(fields)
         }
         let chats = chatCases()
         for (messages, generationPrompt) in chats {
             let text = ChatTemplate.render(messages, addGenerationPrompt: generationPrompt)
-            try emit([
+            emit([
                 "kind": .string("chat"),
                 "messages": .array(messages.map { .object(["role": .string($0.role), "content": .string($0.content)]) }),
                 "add_generation_prompt": .bool(generationPrompt),
@@ -66,7 +66,7 @@ public enum TokenizerParityCases {
         }
         let decodes = decodeCases(vocabularySize: tokenizer.vocabularySize)
         for sequence in decodes {
-            try emit(["kind": .string("decode"), "ids": ids(sequence), "text": .string(tokenizer.decode(sequence))])
+            emit(["kind": .string("decode"), "ids": ids(sequence), "text": .string(tokenizer.decode(sequence))])
         }
         try AtomicFileWriter.write(path: directory.appendingPathComponent("cases.jsonl").path, bytes: lines)
         return Summary(directory: directory.path, textCases: texts.count, chatCases: chats.count,

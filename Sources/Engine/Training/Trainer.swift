@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 // The training loop: seeded data order, micro-batched forward/backward of each optimizer step,
@@ -20,17 +21,16 @@ public struct TrainingStepLog: Sendable, Equatable {
     /// each reward metric with `_v1` (x1) and `_v2` (x2) suffixes.
     public var metrics: [String: Double]
 
-    /// One JSON line with sorted keys and fixed formatting, without wall-clock values.
+    /// One canonical JSON line (sorted keys, no whitespace, `CanonicalNumber` numbers), without
+    /// wall-clock values.
     public func jsonLine() -> String {
-        var fields = metrics.map { ($0.key, $0.value) }
-        fields.append(("step", Double(step)))
-        fields.append(("epoch", epoch))
-        fields.append(("learning_rate", learningRate))
-        fields.append(("grad_norm", gradientNorm))
-        fields.append(("tokens", Double(tokens)))
-        fields.sort { $0.0 < $1.0 }
-        let body = fields.map { "\"\($0.0)\":\(CanonicalNumber.format($0.1))" }.joined(separator: ",")
-        return "{\(body)}"
+        var fields = metrics.map { JSONMember($0.key, CanonicalNumber.json($0.value)) }
+        fields.append(JSONMember("step", CanonicalNumber.json(Double(step))))
+        fields.append(JSONMember("epoch", CanonicalNumber.json(epoch)))
+        fields.append(JSONMember("learning_rate", CanonicalNumber.json(learningRate)))
+        fields.append(JSONMember("grad_norm", CanonicalNumber.json(gradientNorm)))
+        fields.append(JSONMember("tokens", CanonicalNumber.json(Double(tokens))))
+        return JSONWriter.canonical.string(.object(fields))
     }
 }
 
@@ -41,6 +41,12 @@ public enum CanonicalNumber {
         if !value.isFinite { return value.isNaN ? "null" : (value > 0 ? "1e999" : "-1e999") }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return String(format: "%.9g", value)
+    }
+
+    /// The number as a JSON value in this format (NaN as null, infinities as ±1e999, which JSON
+    /// readers take for infinities).
+    public static func json(_ value: Double) -> JSONValue {
+        value.isNaN ? .null : .number(format(value))
     }
 }
 

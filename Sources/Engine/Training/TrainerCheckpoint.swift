@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 // Resumable checkpoints. A checkpoint directory holds exactly what the next step depends on that
@@ -33,17 +34,16 @@ extension Trainer {
         try fileManager.moveItem(at: staging, to: directory)
     }
 
-    /// trainer_state.json: sorted keys, integers only.
+    /// trainer_state.json: canonical JSON (sorted keys, no whitespace) and a final newline.
     func stateJSON() -> String {
-        let fields: [(String, String)] = [
-            ("completed_steps", "\(completedSteps)"),
-            ("lora_rank", "\(model.loraConfig?.rank ?? 0)"),
-            ("objective", "\"\(config.objective.rawValue)\""),
-            ("seed", "\(config.seed)"),
-            ("total_steps", "\(totalSteps)"),
-            ("units", "\(data.units)"),
-        ]
-        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}\n"
+        JSONWriter.canonical.string(.object([
+            "completed_steps": .int(completedSteps),
+            "lora_rank": .int(model.loraConfig?.rank ?? 0),
+            "objective": .string(config.objective.rawValue),
+            "seed": .int(config.seed),
+            "total_steps": .int(totalSteps),
+            "units": .int(data.units),
+        ])) + "\n"
     }
 
     /// Continues a run from a checkpoint written by `saveCheckpoint` with the same config and
@@ -54,10 +54,10 @@ extension Trainer {
                               examples: [TrainingExample]) throws -> Trainer {
         let stateURL = directory.appendingPathComponent(stateFile)
         guard let bytes = FileManager.default.contents(atPath: stateURL.path),
-              let object = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any],
-              let steps = object["completed_steps"] as? Int, let objective = object["objective"] as? String,
-              let total = object["total_steps"] as? Int, let unitCount = object["units"] as? Int,
-              let seed = object["seed"] as? UInt64 ?? (object["seed"] as? Int).map({ UInt64($0) }) else {
+              let state = try? JSONParser.parse(bytes: [UInt8](bytes)),
+              let steps = state["completed_steps"]?.intValue, let objective = state["objective"]?.stringValue,
+              let total = state["total_steps"]?.intValue, let unitCount = state["units"]?.intValue,
+              case .number(let seedLiteral)? = state["seed"], let seed = UInt64(seedLiteral) else {
             throw TrainingError.checkpoint("\(stateURL.path) is missing or unreadable; is \(directory.path) a checkpoint directory?")
         }
         let tensors: [NamedTensor]

@@ -4,6 +4,7 @@
 // bearer token and never written anywhere.
 
 import AsyncHTTPClient
+import Basics
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -39,9 +40,9 @@ public struct ChatParameters: Sendable, Hashable {
     var json: JSONValue {
         var members: [String: JSONValue] = ["temperature": CanonicalJSON.number(temperature)]
         if let topP { members["top_p"] = CanonicalJSON.number(topP) }
-        if let maxTokens { members["max_tokens"] = CanonicalJSON.integer(maxTokens) }
-        if let seed { members["seed"] = CanonicalJSON.integer(seed) }
-        return CanonicalJSON.object(members)
+        if let maxTokens { members["max_tokens"] = .int(maxTokens) }
+        if let seed { members["seed"] = .int(seed) }
+        return .object(members)
     }
 }
 
@@ -88,12 +89,12 @@ public struct OpenAIClient: Sendable {
     public func chat(model: String, messages: [ChatTurn], parameters: ChatParameters) async throws -> ChatReply {
         var members: [String: JSONValue] = [
             "model": .string(model),
-            "messages": .array(messages.map { CanonicalJSON.object(["role": .string($0.role), "content": .string($0.content)]) }),
+            "messages": .array(messages.map { .object(["role": .string($0.role), "content": .string($0.content)]) }),
             "stream": .bool(false),
         ]
         for member in parameters.json.objectMembers ?? [] { members[member.key] = member.value }
         let url = baseURL + "/chat/completions"
-        let body = try await post(url: url, body: Array(CanonicalJSON.line(CanonicalJSON.object(members)).utf8))
+        let body = try await post(url: url, body: Array(CanonicalJSON.line(.object(members)).utf8))
         return try OpenAIClient.parseReply(body, url: url)
     }
 

@@ -8,6 +8,7 @@
 // Line format: {"key": {"messages": [...], "model": "...", "params": {...}}, "reply": {"content":
 // ..., "completion_tokens": ..., "finish_reason": ..., "prompt_tokens": ...}}
 
+import Basics
 import Foundation
 import Trace
 
@@ -59,9 +60,9 @@ public actor ResponseCache {
 
     /// The key of a request: its model, messages and parameters in canonical JSON.
     public static func key(model: String, messages: [ChatTurn], parameters: ChatParameters) -> JSONValue {
-        CanonicalJSON.object([
+        .object([
             "model": .string(model),
-            "messages": .array(messages.map { CanonicalJSON.object(["role": .string($0.role), "content": .string($0.content)]) }),
+            "messages": .array(messages.map { .object(["role": .string($0.role), "content": .string($0.content)]) }),
             "params": parameters.json,
         ])
     }
@@ -79,9 +80,9 @@ public actor ResponseCache {
         if entries[text] != nil { return }
         var replyMembers: [String: JSONValue] = ["content": .string(reply.content)]
         replyMembers["finish_reason"] = reply.finishReason.map { .string($0) } ?? .null
-        replyMembers["prompt_tokens"] = reply.promptTokens.map { CanonicalJSON.integer($0) } ?? .null
-        replyMembers["completion_tokens"] = reply.completionTokens.map { CanonicalJSON.integer($0) } ?? .null
-        let line = CanonicalJSON.line(CanonicalJSON.object(["key": key, "reply": CanonicalJSON.object(replyMembers)])) + "\n"
+        replyMembers["prompt_tokens"] = reply.promptTokens.map { JSONValue.int($0) } ?? .null
+        replyMembers["completion_tokens"] = reply.completionTokens.map { JSONValue.int($0) } ?? .null
+        let line = CanonicalJSON.line(.object(["key": key, "reply": .object(replyMembers)])) + "\n"
         do {
             try handle.write(contentsOf: Data(line.utf8))
         } catch {

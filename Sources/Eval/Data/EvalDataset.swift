@@ -2,6 +2,7 @@
 // synthetic one written by `SyntheticDatasetWriter`) or IFEval's input_data.jsonl. The format is
 // recognised from the first record (IFEval records have `instruction_id_list`), or given.
 
+import Basics
 import Foundation
 import Trace
 

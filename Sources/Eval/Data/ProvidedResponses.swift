@@ -1,6 +1,7 @@
 // Responses produced elsewhere — vLLM, a hosted API, the released outputs of a paper, an earlier
 // `iopo-exp eval` — judged and scored without querying a model.
 
+import Basics
 import Foundation
 import Trace
 

@@ -11,6 +11,7 @@
 // rate and counted separately; instructions the model could not answer count as not followed.
 // Breakdowns: constraint satisfaction by type and by dimension, followed rate by constraint count.
 
+import Basics
 import Trace
 
 /// A count of successes out of a total.
@@ -27,9 +28,9 @@ struct Tally: Sendable, Equatable {
     var rate: Double? { total == 0 ? nil : Double(hits) / Double(total) }
 
     func json(hitsName: String) -> JSONValue {
-        CanonicalJSON.object([
-            "total": CanonicalJSON.integer(total),
-            hitsName: CanonicalJSON.integer(hits),
+        .object([
+            "total": .int(total),
+            hitsName: .int(hits),
             "rate": rate.map(CanonicalJSON.number) ?? .null,
         ])
     }
@@ -95,21 +96,21 @@ struct TraceMetrics: Sendable {
             "if_m": number(multi.rate),
             "isr": number(all.rate),
             "csr": number(csr),
-            "instructions": CanonicalJSON.integer(instructions),
-            "judged": CanonicalJSON.integer(judged),
-            "unjudged": CanonicalJSON.integer(unparseable + judgeErrors),
-            "unparseable": CanonicalJSON.integer(unparseable),
-            "judge_errors": CanonicalJSON.integer(judgeErrors),
-            "generation_errors": CanonicalJSON.integer(generationErrors),
+            "instructions": .int(instructions),
+            "judged": .int(judged),
+            "unjudged": .int(unparseable + judgeErrors),
+            "unparseable": .int(unparseable),
+            "judge_errors": .int(judgeErrors),
+            "generation_errors": .int(generationErrors),
             "single": single.json(hitsName: "followed"),
             "multi": multi.json(hitsName: "followed"),
             "all": all.json(hitsName: "followed"),
             "constraints": constraints.json(hitsName: "satisfied"),
-            "by_type": CanonicalJSON.object(byType.mapValues { $0.json(hitsName: "satisfied") }),
-            "by_dimension": CanonicalJSON.object(byDimension.mapValues { $0.json(hitsName: "satisfied") }),
-            "by_count": CanonicalJSON.object(Dictionary(uniqueKeysWithValues: byCount.map { (String($0.key), $0.value.json(hitsName: "followed")) })),
+            "by_type": .object(byType.mapValues { $0.json(hitsName: "satisfied") }),
+            "by_dimension": .object(byDimension.mapValues { $0.json(hitsName: "satisfied") }),
+            "by_count": .object(Dictionary(uniqueKeysWithValues: byCount.map { (String($0.key), $0.value.json(hitsName: "followed")) })),
         ]
         if let meanScore { members["mean_constraint_score"] = CanonicalJSON.number(meanScore) }
-        return CanonicalJSON.object(members)
+        return .object(members)
     }
 }

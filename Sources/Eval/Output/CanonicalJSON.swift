@@ -1,21 +1,16 @@
-// Canonical JSON for everything an evaluation writes: object keys sorted by code point, numbers
-// in one fixed format, strings as raw UTF-8 (Python's json.dumps with sort_keys=True and
-// ensure_ascii=False). The same results therefore always give the same bytes, so outputs hash
-// identically across reruns whenever the model's decoding is deterministic.
+// The JSON conventions of everything an evaluation writes: objects built with sorted keys
+// (`JSONValue.object` from a dictionary), metric numbers in one fixed six-decimal format, lines and
+// documents written by the one `JSONWriter` as Python's json.dumps writes them (ensure_ascii=False).
+// The same results therefore always give the same bytes, so outputs hash identically across reruns
+// whenever the model's decoding is deterministic.
 
+import Basics
 import Foundation
-import Trace
 
 enum CanonicalJSON {
-    /// An object with its members sorted by key (UTF-8 byte order = code point order).
-    static func object(_ members: [String: JSONValue]) -> JSONValue {
-        .object(members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { JSONMember($0, members[$0]!) })
-    }
-
-    static func integer(_ value: Int) -> JSONValue { .number(String(value)) }
-
     /// A real number with six decimals, trailing zeros dropped but one kept (`0.5`, `10.0`,
     /// `0.333333`); not-a-number and infinities, which JSON cannot hold, are written as null.
+    /// This is the evaluation's number format, not the writer's: it rounds what it is given.
     static func number(_ value: Double) -> JSONValue {
         guard value.isFinite else { return .null }
         return .number(format(value))
@@ -28,13 +23,11 @@ enum CanonicalJSON {
         return text
     }
 
-    static func strings(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }
+    /// One JSONL line (no newline): `json.dumps(value)`.
+    static func line(_ value: JSONValue) -> String { JSONWriter.python.string(value) }
 
-    /// One JSONL line (no newline).
-    static func line(_ value: JSONValue) -> String { JSONWriter.compact(value) }
-
-    /// A whole document, indented by 2, with a final newline.
-    static func document(_ value: JSONValue) -> String { JSONWriter.pretty(value, layout: .python(indent: 2)) + "\n" }
+    /// A whole document, indented by 2, with a final newline: `json.dumps(value, indent=2)` + "\n".
+    static func document(_ value: JSONValue) -> String { JSONWriter.pythonIndented(2).string(value) + "\n" }
 
     /// Writes `text` to `url` atomically (a temporary file in the same directory, then rename),
     /// so a reader never sees half a file.

@@ -37,7 +37,7 @@ public struct MetricCurve: Sendable, Codable, Equatable {
         var out = "\(step.isEmpty ? "" : step + "/")\(key)  (\(points.count) points)  \(MetricCurve.sparkline(points.map(\.value)))\n"
         let width = String(points.last?.index ?? 0).count
         for p in points {
-            out += "  " + String(repeating: " ", count: max(0, width - String(p.index).count)) + "\(p.index)  \(SpecValue.numberText(p.value, quoted: false))\n"
+            out += "  " + String(repeating: " ", count: max(0, width - String(p.index).count)) + "\(p.index)  \(SpecValue.numberText(p.value))\n"
         }
         return out
     }

@@ -102,7 +102,7 @@ public struct RunDiff: Sendable, Codable, Equatable {
         return RunDiff(a: a.run.id, b: b.run.id, entries: entries)
     }
 
-    static func number(_ value: Double) -> String { SpecValue.numberText(value, quoted: false) }
+    static func number(_ value: Double) -> String { SpecValue.numberText(value) }
 
     /// Files named in a unified diff's `diff --git a/X b/X` lines.
     public static func filesInPatch(_ text: String) -> [String] {

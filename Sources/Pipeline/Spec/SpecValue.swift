@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// A value of an experiment file, detached from the TOML parser: plain, `Sendable`, hashable,
@@ -52,68 +53,30 @@ public enum SpecValue: Sendable, Hashable {
 
     // MARK: canonical JSON
 
-    /// Canonical JSON: keys sorted by their UTF-8 bytes, no whitespace, strings escaped minimally
-    /// (`/` and non-ASCII left as they are), integers in decimal, finite numbers in Swift's shortest
-    /// round-trip form (`5e-06`, `0.1`, `3.0`), non-finite numbers as the strings `"inf"`, `"-inf"`,
-    /// `"nan"`. The same value always gives the same bytes, on every machine.
-    public var canonicalJSON: String {
-        var out = ""
-        writeCanonical(into: &out)
-        return out
-    }
+    /// Canonical JSON (`JSONWriter.canonical`): keys sorted by their UTF-8 bytes, no whitespace,
+    /// strings escaped minimally (`/` and non-ASCII left as they are), integers in decimal, finite
+    /// numbers in Swift's shortest round-trip form (`5e-06`, `0.1`, `3.0`), non-finite numbers as
+    /// the strings `"inf"`, `"-inf"`, `"nan"`. The same value always gives the same bytes, on
+    /// every machine.
+    public var canonicalJSON: String { JSONWriter.canonical.string(jsonValue) }
 
-    func writeCanonical(into out: inout String) {
+    /// The value as JSON; numbers JSON cannot hold become the strings `displayText` shows.
+    var jsonValue: JSONValue {
         switch self {
-        case .string(let s): SpecValue.writeJSONString(s, into: &out)
-        case .integer(let i): out += String(i)
-        case .number(let d): out += SpecValue.numberText(d, quoted: true)
-        case .bool(let b): out += b ? "true" : "false"
-        case .array(let items):
-            out += "["
-            for (n, item) in items.enumerated() {
-                if n > 0 { out += "," }
-                item.writeCanonical(into: &out)
-            }
-            out += "]"
-        case .table(let table):
-            out += "{"
-            for (n, key) in table.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
-                if n > 0 { out += "," }
-                SpecValue.writeJSONString(key, into: &out)
-                out += ":"
-                table[key]!.writeCanonical(into: &out)
-            }
-            out += "}"
+        case .string(let s): return .string(s)
+        case .integer(let i): return .int(i)
+        case .number(let d): return d.isFinite ? .double(d) : .string(SpecValue.numberText(d))
+        case .bool(let b): return .bool(b)
+        case .array(let items): return .array(items.map(\.jsonValue))
+        case .table(let table): return .object(table.mapValues(\.jsonValue))
         }
     }
 
-    /// A number as canonical JSON writes it; `quoted` wraps non-finite values as JSON strings.
-    static func numberText(_ d: Double, quoted: Bool) -> String {
-        if d.isNaN { return quoted ? "\"nan\"" : "nan" }
-        if d.isInfinite { return quoted ? (d < 0 ? "\"-inf\"" : "\"inf\"") : (d < 0 ? "-inf" : "inf") }
+    /// A number as people read it: Swift's shortest round-trip form, or `inf`, `-inf`, `nan`.
+    static func numberText(_ d: Double) -> String {
+        if d.isNaN { return "nan" }
+        if d.isInfinite { return d < 0 ? "-inf" : "inf" }
         return "\(d)"
-    }
-
-    static func writeJSONString(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 
     /// The value as a human reads it in params listings and diffs: strings bare, everything else
@@ -121,51 +84,53 @@ public enum SpecValue: Sendable, Hashable {
     public var displayText: String {
         switch self {
         case .string(let s): return s
-        case .number(let d): return SpecValue.numberText(d, quoted: false)
+        case .number(let d): return SpecValue.numberText(d)
         default: return canonicalJSON
         }
     }
 
-    /// Parses JSON (as written by steps, e.g. `metrics.json`) into a value. JSON numbers that
-    /// are exact integers become integers; an object member that is `null` (a metric that could
-    /// not be computed, such as a rate over no instructions) is left out; any other `null` is refused.
+    /// Parses JSON (as written by steps, e.g. `metrics.json`) into a value. A number that is an
+    /// exact integer (`3`, `10.0`, `1e2`) becomes an integer; an object member that is `null` (a
+    /// metric that could not be computed, such as a rate over no instructions) is left out, and
+    /// a repeated key keeps its first value; any other `null` is refused. (These are the rules
+    /// of the JSONDecoder-based reader this replaced, kept so that metrics read the same.)
     public static func parseJSON(_ data: Data) throws -> SpecValue {
-        try JSONDecoder().decode(SpecValue.self, from: data)
+        try SpecValue(json: try JSONParser.parse(bytes: [UInt8](data)), path: "$")
+    }
+
+    private init(json: JSONValue, path: String) throws(SpecValueJSONError) {
+        switch json {
+        case .null: throw SpecValueJSONError(path: path, reason: "null is only allowed as an object member, which is then left out")
+        case .bool(let b): self = .bool(b)
+        case .string(let s): self = .string(s)
+        case .number(let literal):
+            if let integer = Int(literal) {
+                self = .integer(integer)
+            } else if let number = Double(literal), number.isFinite {
+                self = Int(exactly: number).map(SpecValue.integer) ?? .number(number)
+            } else {
+                throw SpecValueJSONError(path: path, reason: "\(literal) is beyond the range of a double")
+            }
+        case .array(let items):
+            self = .array(try items.enumerated().map { (index, item) throws(SpecValueJSONError) in
+                try SpecValue(json: item, path: "\(path)[\(index)]")
+            })
+        case .object(let members):
+            var table: [String: SpecValue] = [:]
+            var seen = Set<String>()
+            for member in members where seen.insert(member.key).inserted && !member.value.isNull {
+                table[member.key] = try SpecValue(json: member.value, path: "\(path).\(member.key)")
+            }
+            self = .table(table)
+        }
     }
 }
 
-extension SpecValue: Decodable {
-    public init(from decoder: Decoder) throws {
-        if var array = try? decoder.unkeyedContainer() {
-            var items: [SpecValue] = []
-            while !array.isAtEnd { items.append(try array.decode(SpecValue.self)) }
-            self = .array(items)
-            return
-        }
-        if let keyed = try? decoder.container(keyedBy: AnyKey.self) {
-            var table: [String: SpecValue] = [:]
-            for key in keyed.allKeys where !((try? keyed.decodeNil(forKey: key)) ?? false) {
-                table[key.stringValue] = try keyed.decode(SpecValue.self, forKey: key)
-            }
-            self = .table(table)
-            return
-        }
-        let single = try decoder.singleValueContainer()
-        if let b = try? single.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? single.decode(Int.self) { self = .integer(i) }
-        else if let d = try? single.decode(Double.self) { self = .number(d) }
-        else if let s = try? single.decode(String.self) { self = .string(s) }
-        else {
-            throw DecodingError.dataCorruptedError(in: single, debugDescription: "null and other non-values are not allowed here")
-        }
-    }
-
-    struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { return nil }
-    }
+/// JSON that parses but is not a `SpecValue`: where, and why.
+public struct SpecValueJSONError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var reason: String
+    public var description: String { "\(path): \(reason)" }
 }
 
 extension SpecValue: Encodable {
@@ -176,7 +141,7 @@ extension SpecValue: Encodable {
         case .string(let s): try container.encode(s)
         case .integer(let i): try container.encode(i)
         case .number(let d):
-            if d.isFinite { try container.encode(d) } else { try container.encode(SpecValue.numberText(d, quoted: false)) }
+            if d.isFinite { try container.encode(d) } else { try container.encode(SpecValue.numberText(d)) }
         case .bool(let b): try container.encode(b)
         case .array(let a): try container.encode(a)
         case .table(let t): try container.encode(t)

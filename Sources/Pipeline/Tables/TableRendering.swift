@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// The report as text: aligned columns for a terminal, Markdown, CSV (one row per cell) and
@@ -155,10 +156,9 @@ public enum TableRendering {
         return out
     }
 
-    /// JSON of the whole report (sorted keys).
+    /// JSON of the whole report: sorted keys in Foundation's pretty layout and a final newline,
+    /// the bytes JSONEncoder first wrote (see `JSONWriter.foundationIndented`).
     public static func json(_ report: TableReport) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+        JSONWriter.foundationIndented.string(try JSONValueEncoder.encode(report))
     }
 }

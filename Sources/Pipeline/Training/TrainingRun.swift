@@ -1,3 +1,4 @@
+import Basics
 import Engine
 import Foundation
 
@@ -171,7 +172,7 @@ public enum TrainingRun {
         var extra: [String: Data] = [:]
         if scratch {
             extra["tokenizer.json"] = Data(HFTokenizerJSON.encode(bundle.tokenizer))
-            extra["tokenizer_config.json"] = Data((try? HFTokenizerConfig.document(for: bundle.tokenizer).serialized()) ?? [])
+            extra["tokenizer_config.json"] = Data(JSONWriter.canonicalIndented.bytes(HFTokenizerConfig.document(for: bundle.tokenizer)))
         }
         func logText() -> Data { Data(logLines.map { $0 + "\n" }.joined().utf8) }
         let summary: TrainingSummary
@@ -237,18 +238,16 @@ public enum TrainingRun {
         return fields.first { $0.1 != $0.2 }.map { (name: $0.0, expected: $0.1, found: $0.2) }
     }
 
-    /// train_summary.json: sorted keys, canonical numbers, no wall-clock values.
+    /// train_summary.json: canonical JSON (sorted keys, no whitespace, `CanonicalNumber`
+    /// numbers) and a final newline; no wall-clock values.
     static func summaryJSON(_ summary: TrainingSummary, config: TrainingConfig) -> String {
-        var fields: [(String, String)] = [
-            ("objective", "\"\(config.objective.rawValue)\""),
-            ("steps", "\(summary.steps)"),
-            ("units", "\(summary.data.units)"),
-            ("truncated_sequences", "\(summary.data.truncatedSequences)"),
-            ("dropped_units", "\(summary.data.droppedUnits)"),
-        ]
-        let metrics = summary.finalMetrics.keys.sorted().map { "\"\($0)\":\(CanonicalNumber.format(summary.finalMetrics[$0]!))" }
-        fields.append(("final_metrics", "{" + metrics.joined(separator: ",") + "}"))
-        fields.sort { $0.0 < $1.0 }
-        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}\n"
+        JSONWriter.canonical.string(.object([
+            "objective": .string(config.objective.rawValue),
+            "steps": .int(summary.steps),
+            "units": .int(summary.data.units),
+            "truncated_sequences": .int(summary.data.truncatedSequences),
+            "dropped_units": .int(summary.data.droppedUnits),
+            "final_metrics": .object(summary.finalMetrics.mapValues(CanonicalNumber.json)),
+        ])) + "\n"
     }
 }

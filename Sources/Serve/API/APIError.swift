@@ -3,6 +3,7 @@
 // NotFoundError, ...) and `code` repeats the status, as vLLM does; `param` names the request
 // field at fault when there is one.
 
+import Basics
 import Engine
 
 /// A request the server refuses, with the status and the OpenAI-shaped body to send.

@@ -3,6 +3,7 @@
 // engine does not implement) becomes a 400 that names the field, so a client learns what to fix
 // and the server carries on. Unknown fields are ignored, as vLLM ignores them.
 
+import Basics
 import Engine
 
 /// The two generation endpoints.
@@ -42,15 +43,23 @@ struct GenerationRequest: Sendable {
     /// Most prompts one completions request may carry.
     static let maxPrompts = 64
 
+    /// How request bodies are read: as the engine's interchange files, nested at most 64 deep
+    /// (a real request needs a handful of levels).
+    static let parserOptions: JSONParser.Options = {
+        var options = JSONParser.Options.interchange
+        options.maximumDepth = 64
+        return options
+    }()
+
     /// Parses a request body. Throws a 400 `APIError` naming the field at fault.
     static func parse(body: [UInt8], endpoint: GenerationEndpoint) throws(APIError) -> GenerationRequest {
         let document: JSONValue
-        do throws(JSONParseError) {
-            document = try JSONParser.parse(body, maxDepth: 64)
+        do throws(JSONSyntaxError) {
+            document = try JSONParser.parse(bytes: body, options: parserOptions)
         } catch {
             throw .badRequest("the request body is not valid JSON: \(error.description)")
         }
-        guard case .object(let fields) = document else {
+        guard let fields = document.objectValue else {
             throw .badRequest("the request body must be a JSON object, not \(typeName(document))")
         }
         let reader = FieldReader(fields: fields)
@@ -87,7 +96,7 @@ struct GenerationRequest: Sendable {
         let stream = try reader.bool("stream") ?? false
         var includeUsage = false
         if let options = fields["stream_options"], !options.isNull {
-            guard case .object(let optionFields) = options else {
+            guard let optionFields = options.objectValue else {
                 throw .badRequest("stream_options must be an object, not \(typeName(options))", param: "stream_options")
             }
             if !stream { throw .badRequest("stream_options can only be given when stream is true", param: "stream_options") }
@@ -106,7 +115,7 @@ func typeName(_ value: JSONValue) -> String {
     switch value {
     case .null: return "null"
     case .bool: return "a boolean"
-    case .int, .double: return "a number"
+    case .number: return "a number"
     case .string: return "a string"
     case .array: return "an array"
     case .object: return "an object"
@@ -149,12 +158,7 @@ private struct FieldReader {
     /// pydantic does).
     func integer(_ key: String, in range: ClosedRange<Int> = Int.min...Int.max) throws(APIError) -> Int? {
         guard let value = present(key) else { return nil }
-        let number: Int
-        switch value {
-        case .int(let integer): number = integer
-        case .double(let real) where real.rounded() == real && abs(real) < 9.0e15: number = Int(real)
-        default: throw wrongType(key, "an integer", value)
-        }
+        guard let number = value.wholeNumberValue else { throw wrongType(key, "an integer", value) }
         guard range.contains(number) else {
             throw .badRequest("\(prefix)\(key) must be between \(range.lowerBound) and \(range.upperBound), got \(number)", param: prefix + key)
         }
@@ -187,7 +191,7 @@ private struct FieldReader {
         var messages: [Engine.ChatMessage] = []
         for (index, element) in elements.enumerated() {
             let param = "messages[\(index)]"
-            guard case .object(let message) = element else {
+            guard let message = element.objectValue else {
                 throw .badRequest("\(param) must be an object, not \(typeName(element))", param: param)
             }
             guard let roleValue = message["role"], let role = roleValue.stringValue else {
@@ -237,7 +241,7 @@ private struct FieldReader {
                 if elements.count > GenerationRequest.maxPrompts { throw tooMany(elements.count) }
                 return elements.map { .text($0.stringValue!) }
             }
-            if elements.allSatisfy({ if case .int = $0 { return true } else { return false } }) {
+            if elements.allSatisfy({ $0.intValue != nil }) {
                 return [.tokens(try tokens(elements))]
             }
             if elements.allSatisfy({ $0.arrayValue != nil }) {
@@ -259,7 +263,7 @@ private struct FieldReader {
     private func tokens(_ elements: [JSONValue]) throws(APIError) -> [Int32] {
         var ids: [Int32] = []
         for element in elements {
-            guard case .int(let id) = element, id >= 0, id <= Int(Int32.max) else {
+            guard let id = element.intValue, id >= 0, id <= Int(Int32.max) else {
                 throw .badRequest("token ids in prompt must be non-negative integers", param: "prompt")
             }
             ids.append(Int32(id))
@@ -290,8 +294,8 @@ private struct FieldReader {
             throw refuse("response_format", "only {\"type\": \"text\"}")
         }
         if let value = present("best_of") {
-            let n = fields["n"]?.intValue ?? 1
-            if value.intValue != n { throw refuse("best_of", "only best_of = n") }
+            let n = fields["n"]?.wholeNumberValue ?? 1
+            if value.wholeNumberValue != n { throw refuse("best_of", "only best_of = n") }
         }
     }
 }

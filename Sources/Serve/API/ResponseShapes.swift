@@ -3,6 +3,7 @@
 // `created` is wall-clock Unix time, as in OpenAI's API; it is the only field that differs between
 // two runs of the same request, and clients that hash results (iopo-exp eval) never keep it.
 
+import Basics
 import Engine
 
 enum ResponseShapes {

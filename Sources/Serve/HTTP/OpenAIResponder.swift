@@ -10,6 +10,7 @@
 // limits, queues, and writes what comes back. A streamed response stops its sequences when a
 // write fails (the client went away) or the handler is cancelled.
 
+import Basics
 import Engine
 import Foundation
 import Hummingbird
@@ -73,7 +74,7 @@ struct OpenAIResponder: HTTPResponder {
     }
 
     static func json(_ value: JSONValue, status: Int) -> Response {
-        let bytes = (try? value.serialized(.compact)) ?? Array(#"{"error":{"message":"unencodable response"}}"#.utf8)
+        let bytes = (try? JSONWriter.canonical.checkedBytes(value)) ?? Array(#"{"error":{"message":"unencodable response"}}"#.utf8)
         return Response(status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
@@ -200,7 +201,7 @@ struct OpenAIResponder: HTTPResponder {
 
         func chunk(_ value: JSONValue) -> ByteBuffer {
             var bytes = Array("data: ".utf8)
-            bytes.append(contentsOf: (try? value.serialized(.compact)) ?? [])
+            bytes.append(contentsOf: (try? JSONWriter.canonical.checkedBytes(value)) ?? [])
             bytes.append(contentsOf: "\n\n".utf8)
             return ByteBuffer(bytes: bytes)
         }

@@ -4,6 +4,7 @@
 // LoRA adapter on top. The adapter stays unmerged, so served outputs use the same arithmetic as
 // the adapter's training forward.
 
+import Basics
 import Engine
 import Foundation
 
@@ -67,8 +68,8 @@ public struct ServedModel: Sendable {
     static func stopTokens(generationConfig: JSONValue?, config: Qwen2HFConfig, tokenizer: BPETokenizer) -> [Int32] {
         var ids = Set<Int>()
         if let eos = generationConfig?["eos_token_id"] {
-            if let id = eos.intValue { ids.insert(id) }
-            for element in eos.arrayValue ?? [] { if let id = element.intValue { ids.insert(id) } }
+            if let id = eos.wholeNumberValue { ids.insert(id) }
+            for element in eos.arrayValue ?? [] { if let id = element.wholeNumberValue { ids.insert(id) } }
         }
         if let id = config.eosTokenID { ids.insert(id) }
         for content in ["<|im_end|>", "<|endoftext|>"] {

@@ -5,6 +5,8 @@
 //   {"kind": "priorCondition", "words": ["yes", "no"], "option": "beach", "holds": true}
 // Members are written in the order kind, words, number, option, holds; absent ones are omitted.
 
+import Basics
+
 /// Why a constraint spec is invalid.
 public struct ConstraintSpecError: Error, Sendable, Hashable, CustomStringConvertible {
     public var kind: String
@@ -59,7 +61,7 @@ public struct ConstraintSpec: Sendable, Hashable, Codable {
     public var jsonValue: JSONValue {
         var members = [JSONMember("kind", .string(kind.rawValue))]
         if !words.isEmpty { members.append(JSONMember("words", .array(words.map { .string($0) }))) }
-        if let number { members.append(JSONMember("number", .integer(number))) }
+        if let number { members.append(JSONMember("number", .int(number))) }
         if let option { members.append(JSONMember("option", .string(option))) }
         if let holds { members.append(JSONMember("holds", .bool(holds))) }
         return .object(members)

@@ -9,6 +9,8 @@
 // - list item line: a line starting (after spaces) with `- `, `* `, `• `, `N. `, `N) `, `(N) `
 //   or a single letter followed by `) `.
 
+import Basics
+
 /// Precomputed words, lines, sentences and list items of a response.
 public struct ResponseAnalysis: Sendable {
     public let text: String

@@ -2,6 +2,8 @@
 // constraint. An instruction is followed only when every constraint passes (TRACE's rule for
 // its LLM judge, where every constraint must score 10).
 
+import Basics
+
 /// Per-constraint results for one response.
 public struct RuleJudgement: Sendable, Hashable, Codable {
     /// Pass/fail of each constraint, in instruction order.

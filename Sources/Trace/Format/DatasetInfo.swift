@@ -4,6 +4,8 @@
 //   {"trace_iopo": {"file_name": "trace.json", "ranking": true, "formatting": "sharegpt",
 //                   "columns": {"messages": "conversations", "chosen": "chosen", "rejected": "rejected"}}}
 
+import Basics
+
 /// One dataset entry of a LLaMA-Factory `dataset_info.json`.
 public struct DatasetInfoEntry: Sendable, Hashable {
     public var name: String
@@ -40,6 +42,6 @@ public struct DatasetInfoEntry: Sendable, Hashable {
 
     /// A complete dataset_info.json holding `entries` in the given order.
     public static func file(_ entries: [DatasetInfoEntry]) -> String {
-        JSONWriter.pretty(.object(entries.map { JSONMember($0.name, $0.jsonValue) }), layout: .python(indent: 2))
+        JSONWriter.pythonIndented(2).string(.object(entries.map { JSONMember($0.name, $0.jsonValue) }))
     }
 }

@@ -1,6 +1,8 @@
 // Typed access to the fields of one JSON record, turning every shape problem into a
 // TraceFormatError that names the record's location and the field path.
 
+import Basics
+
 struct JSONFieldReader {
     let members: [JSONMember]
     let location: TraceLocation

@@ -6,6 +6,8 @@
 // `category`: the machine-readable constraint specs (one per constraint, in order) that the rule
 // judge needs. Other unknown fields of a file being read are kept and written back in place order.
 
+import Basics
+
 /// One chat message (`role`, `content`) of an evaluation record.
 public struct ChatMessage: Sendable, Hashable, Codable {
     public var role: String
@@ -160,7 +162,7 @@ public struct TraceEvalRecord: Sendable, Hashable {
             JSONMember("description", .string(description)),
             JSONMember("constraints", .string(constraints)),
             JSONMember("input", .string(input)),
-            JSONMember("constraints_num", .integer(constraintsNum)),
+            JSONMember("constraints_num", .int(constraintsNum)),
             JSONMember("constraints_splits", .array(constraintsSplits.map { .string($0) })),
             JSONMember("levels2", .array(levels2.map { .string($0) })),
             JSONMember("category", .string(category)),
@@ -173,5 +175,5 @@ public struct TraceEvalRecord: Sendable, Hashable {
     }
 
     /// The record as one JSONL line (no newline), byte-compatible with the real file.
-    public var jsonLine: String { JSONWriter.compact(jsonValue) }
+    public var jsonLine: String { JSONWriter.python.string(jsonValue) }
 }

@@ -2,6 +2,7 @@
 // or JSONL, as our shards). The caller chooses to stop at the first bad record or to skip bad
 // records; skipped records are always returned with their reasons, never dropped silently.
 
+import Basics
 import Foundation
 
 /// What to do when a record is bad.

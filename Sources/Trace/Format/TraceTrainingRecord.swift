@@ -4,8 +4,10 @@
 //    "chosen": {"from": "gpt", "value": y1}, "rejected": {"from": "gpt", "value": y2}}
 //
 // "rejected" is not a bad answer: it is the answer to x2. The released sample file is a JSON list
-// of such records written with `JSONLayout.releasedTrainingExample`. Our own shards are JSONL in
+// of such records written with `JSONWriter.releasedTrainingExample`. Our own shards are JSONL in
 // Python's compact style and may carry an extension member `meta` after `rejected`.
+
+import Basics
 
 /// One turn of a sharegpt conversation (`from` is "human" or "gpt").
 public struct ShareGPTTurn: Sendable, Hashable, Codable {
@@ -81,13 +83,13 @@ public struct TraceTrainingRecord: Sendable, Hashable {
     }
 
     /// One JSONL line in Python's compact style.
-    public var jsonLine: String { JSONWriter.compact(jsonValue) }
+    public var jsonLine: String { JSONWriter.python.string(jsonValue) }
 
-    /// A JSON list file of records, as LLaMA-Factory reads it. `layout` defaults to the released
+    /// A JSON list file of records, as LLaMA-Factory reads it. `writer` defaults to the released
     /// sample's whitespace, which reproduces trace_train_example.json byte for byte.
     public static func jsonListFile(_ records: [TraceTrainingRecord],
-                                    layout: JSONLayout = .releasedTrainingExample) -> String {
-        JSONWriter.pretty(.array(records.map(\.jsonValue)), layout: layout)
+                                    writer: JSONWriter = .releasedTrainingExample) -> String {
+        writer.string(.array(records.map(\.jsonValue)))
     }
 }
 
@@ -112,7 +114,7 @@ public struct SFTRecord: Sendable, Hashable {
         ] + additionalFields)
     }
 
-    public var jsonLine: String { JSONWriter.compact(jsonValue) }
+    public var jsonLine: String { JSONWriter.python.string(jsonValue) }
 }
 
 /// A single-prompt preference pair in sharegpt ranking format (the DPO baseline's data).
@@ -137,5 +139,5 @@ public struct PreferenceRecord: Sendable, Hashable {
         ] + additionalFields)
     }
 
-    public var jsonLine: String { JSONWriter.compact(jsonValue) }
+    public var jsonLine: String { JSONWriter.python.string(jsonValue) }
 }

@@ -1,7 +1,7 @@
 // JSON with the acceptance rules of Python's `json.loads`, which the reference uses both to read
 // input_data.jsonl and to decide `detectable_format:json_format`. Foundation's JSONSerialization
 // differs in the places that matter for that check (it rejects NaN/Infinity and, depending on
-// platform, top-level scalars). The parsing is `JSONParser`'s `.python` dialect; this file gives
+// platform, top-level scalars). The parsing is `JSONParser` with its `.python` options; this file gives
 // its result the types Python would (int, float, dict with the last of repeated keys). The grammar:
 //
 // - whitespace between tokens is only space, tab, line feed and carriage return;
@@ -14,6 +14,8 @@
 //
 // One deliberate limit: nesting deeper than `maximumDepth` is reported as an error, where CPython
 // would raise RecursionError (not ValueError) and so crash the reference.
+
+import Basics
 
 /// A parsed JSON value. Integers that fit in `Int` stay integers; other numbers are `Double`.
 public enum IFEvalJSONValue: Sendable, Hashable {
@@ -35,12 +37,12 @@ public struct IFEvalJSONSyntaxError: Error, Sendable, Equatable, CustomStringCon
 
 /// Python-compatible JSON parsing (see the file comment for the exact grammar).
 public enum IFEvalJSON {
-    public static let maximumDepth = JSONParser.maximumDepth
+    public static let maximumDepth = JSONParser.Options.python.maximumDepth
 
     /// Parses one complete JSON text, as `json.loads` would.
     public static func parse(_ text: String) throws(IFEvalJSONSyntaxError) -> IFEvalJSONValue {
         do throws(JSONSyntaxError) {
-            return IFEvalJSONValue(try JSONParser.parse(text, dialect: .python))
+            return IFEvalJSONValue(try JSONParser.parse(text, options: .python))
         } catch {
             throw IFEvalJSONSyntaxError(offset: error.offset, reason: error.message)
         }

@@ -1,6 +1,7 @@
 // Distribution of a TRACE-format file by constraint count, dimension and type: for the real
 // trace_eval.jsonl, our synthetic eval splits, and training files (released or ours).
 
+import Basics
 import Foundation
 
 /// Summary of a list of non-negative integers (lengths).

@@ -44,7 +44,7 @@ struct InstructionBuilder {
     /// The answer to specs already judged feasible; failing here is a generator bug.
     func answer(_ specs: [ConstraintSpec], context: SyntheticContext, seed: UInt64) throws(SyntheticTraceError) -> String {
         guard let response = try plan(specs, context: context, seed: seed) else {
-            throw .plannerInconsistent(instruction: "\(context.task) | " + specs.map { JSONWriter.compact($0.jsonValue) }.joined(separator: " "))
+            throw .plannerInconsistent(instruction: "\(context.task) | " + specs.map { JSONWriter.python.string($0.jsonValue) }.joined(separator: " "))
         }
         return response
     }

@@ -5,7 +5,7 @@ import Basics
 
 extension ResponsePlanner {
     func describeSpecs() -> String {
-        "\(context.task) | " + specs.map { JSONWriter.compact($0.jsonValue) }.joined(separator: " ")
+        "\(context.task) | " + specs.map { JSONWriter.python.string($0.jsonValue) }.joined(separator: " ")
     }
 
     /// Chooses the base clause of every unit and the terminators.

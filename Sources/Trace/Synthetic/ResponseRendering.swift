@@ -1,6 +1,8 @@
 // Turns a response plan into text: unit sentences, the layout (prose, list, JSON, table,
 // template), sections, separators, opening and source lines, then letter case.
 
+import Basics
+
 extension ResponsePlanner {
     func unitText(_ unit: PlannedUnit) -> String {
         var text = ""
@@ -44,15 +46,7 @@ extension ResponsePlanner {
 
         switch layout {
         case .json(let key):
-            var out = "{"
-            JSONWriter.writeString(key, into: &out)
-            out += ": ["
-            for (i, text) in texts.enumerated() {
-                if i > 0 { out += ", " }
-                JSONWriter.writeString(text, into: &out)
-            }
-            out += "]}"
-            lines.append(out)
+            lines.append(JSONWriter.python.string(.object([JSONMember(key, .array(texts.map { .string($0) }))])))
         case .table(let first, let second):
             if let opening { lines.append(opening) }
             lines.append("| \(first) | \(second) |")

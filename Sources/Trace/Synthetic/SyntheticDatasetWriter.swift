@@ -14,6 +14,7 @@
 // to the destination at the end, so the destination either holds a complete dataset or does
 // not exist. The manifest is canonical JSON (sorted keys) and contains no time stamps.
 
+import Basics
 import Foundation
 
 /// One file of a written dataset.
@@ -58,13 +59,10 @@ public struct SyntheticManifest: Sendable, Hashable, Codable {
 
     public static let formatName = "iopo-exp/synthetic-trace"
 
-    /// Canonical bytes: sorted keys, pretty-printed, "\n" at the end.
+    /// Canonical bytes: sorted keys, pretty-printed in Foundation's layout, "\n" at the end (the
+    /// bytes JSONEncoder first wrote; see `JSONWriter.foundationIndented`).
     public func canonicalJSON() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        var data = try encoder.encode(self)
-        data.append(0x0A)
-        return data
+        Data(JSONWriter.foundationIndented.bytes(try JSONValueEncoder.encode(self)))
     }
 }
 

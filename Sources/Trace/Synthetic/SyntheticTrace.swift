@@ -34,7 +34,7 @@ public struct IOPOQuadruple: Sendable, Hashable, Codable {
             JSONMember("meta", .object([
                 JSONMember("id", .string(id)),
                 JSONMember("edit", .string(edit.kind.rawValue)),
-                JSONMember("position", .integer(edit.position)),
+                JSONMember("position", .int(edit.position)),
                 JSONMember("x1_checks", .array(x1.specs.map(\.jsonValue))),
                 JSONMember("x2_checks", .array(x2.specs.map(\.jsonValue))),
                 JSONMember("x1_levels2", .array(x1.levels2.map { .string($0) })),

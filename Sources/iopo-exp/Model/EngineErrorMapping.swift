@@ -1,3 +1,4 @@
+import Basics
 import Engine
 import Foundation
 
@@ -22,7 +23,7 @@ enum EngineErrorMapping {
         case let error as TokenizerError: return CLIError.invalid(error.description)
         case let error as ModelBundle.BundleError: return CLIError.invalid(error.description)
         case let error as ParityRequestError: return CLIError.invalid(error.description)
-        case let error as JSONParseError: return CLIError.invalid("not valid JSON: \(error.description)")
+        case let error as JSONSyntaxError: return CLIError.invalid("not valid JSON: \(error.description)")
         case let error as OptimizerError: return CLIError(code: .failure, message: error.description)
         default: return error
         }

@@ -1,3 +1,4 @@
+import Basics
 import Engine
 import Foundation
 import TOMLKit
@@ -19,7 +20,7 @@ enum ModelConfigFile {
             }
             document = try json(table, file: path)
         } else {
-            do throws(JSONParseError) { document = try JSONParser.parse([UInt8](data)) } catch {
+            do throws(JSONSyntaxError) { document = try JSONParser.parse(bytes: [UInt8](data), options: .interchange) } catch {
                 throw CLIError.invalid("\(path): not valid JSON: \(error.description)")
             }
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import Engine
 import Foundation
 
@@ -32,12 +33,12 @@ struct ModelParityDumpCommand: ParsableCommand {
         defer { location.cleanup() }
         let bytes = try EngineErrorMapping.mapped { () throws -> [UInt8] in
             let request: JSONValue
-            do throws(JSONParseError) { request = try JSONParser.parse([UInt8](data)) } catch {
+            do throws(JSONSyntaxError) { request = try JSONParser.parse(bytes: [UInt8](data), options: .interchange) } catch {
                 throw CLIError.invalid("\(tokens): not valid JSON: \(error.description)")
             }
             let bundle = try ModelBundle.load(directory: location.directory, adapter: adapter.map { URL(fileURLWithPath: $0) })
             let result = try ModelParityDump.run(model: bundle.model, request: request, tokenizer: bundle.tokenizer)
-            return try result.serialized(.compact)
+            return try JSONWriter.canonical.checkedBytes(result)
         }
         do { try Data(bytes).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
             throw CLIError(code: .failure, message: "\(out): cannot write: \(error.localizedDescription)")

@@ -1,3 +1,4 @@
+import Basics
 import Engine
 import Foundation
 
@@ -17,14 +18,14 @@ enum TokenizerCorpus {
         let firstCharacter = text.first { !$0.isWhitespace }
         var documents: [String] = []
         if firstCharacter == "{" || firstCharacter == "[" {
-            if let whole = try? JSONParser.parse(bytes) {
+            if let whole = try? JSONParser.parse(bytes: bytes, options: .interchange) {
                 collectStrings(whole, into: &documents)
             } else {
                 // JSON Lines: every non-empty line one JSON value.
                 for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
                 where !line.allSatisfy(\.isWhitespace) {
-                    do throws(JSONParseError) {
-                        collectStrings(try JSONParser.parse(String(line)), into: &documents)
+                    do throws(JSONSyntaxError) {
+                        collectStrings(try JSONParser.parse(String(line), options: .interchange), into: &documents)
                     } catch {
                         throw CLIError.invalid("\(path):\(index + 1): not a JSON line: \(error.message)")
                     }
@@ -43,8 +44,8 @@ enum TokenizerCorpus {
         case .string(let text): documents.append(text)
         case .array(let items): for item in items { collectStrings(item, into: &documents) }
         case .object(let members):
-            for key in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-                collectStrings(members[key]!, into: &documents)
+            for member in members.sorted(by: { JSONMember.keyPrecedes($0.key, $1.key) }) {
+                collectStrings(member.value, into: &documents)
             }
         default: break
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import Engine
 import Foundation
 import Pipeline
@@ -48,14 +49,15 @@ struct TrainParityDump: ParsableCommand {
             let trainer = try Trainer(model: network, config: config, examples: examples)
             try trainer.computeReferenceScores(using: referenceNetwork)
             let (metrics, gradients) = try trainer.lossAndGradients(forStep: 0)
-            var text = "{\n\"metrics\": {"
-            text += metrics.keys.sorted().map { "\"\($0)\": \(String(format: "%.17g", metrics[$0]!))" }.joined(separator: ", ")
-            text += "},\n\"gradients\": {\n"
-            text += gradients.map { tensor in
-                "\"\(tensor.name)\": [" + tensor.values.map { String(format: "%.9g", $0) }.joined(separator: ",") + "]"
-            }.joined(separator: ",\n")
-            text += "\n}\n}\n"
-            try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+            // Numbers with every digit the parity script compares: %.17g for the double metrics,
+            // %.9g for the float gradients; gradients in the trainer's tensor order.
+            let document = JSONValue.object([
+                JSONMember("metrics", .object(metrics.mapValues { .number(String(format: "%.17g", $0)) })),
+                JSONMember("gradients", .object(gradients.map { tensor in
+                    JSONMember(tensor.name, .array(tensor.values.map { .number(String(format: "%.9g", $0)) }))
+                })),
+            ])
+            try Data(JSONWriter.compact.bytes(document) + [UInt8(ascii: "\n")]).write(to: URL(fileURLWithPath: out), options: .atomic)
         } catch let error as TrainingError {
             throw CLIError.invalid("\(error)")
         }
@@ -63,16 +65,17 @@ struct TrainParityDump: ParsableCommand {
 
     static func readBatch(_ path: String) throws -> [TrainingExample] {
         guard let data = FileManager.default.contents(atPath: path),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let items = object["quadruples"] as? [[String: Any]], !items.isEmpty else {
+              let root = try? JSONParser.parse(bytes: [UInt8](data)),
+              let items = root["quadruples"]?.arrayValue, !items.isEmpty, items.allSatisfy({ $0.objectMembers != nil }) else {
             throw CLIError.invalid("--batch \(path): expected {\"quadruples\": [{\"x1\": [...], \"y1\": [...], \"x2\": [...], \"y2\": [...]}, ...]}")
         }
         return try items.enumerated().map { index, item in
             func ids(_ key: String) throws -> [Int32] {
-                guard let values = item[key] as? [Int], !values.isEmpty else {
+                let values = item[key]?.arrayValue?.map(\.wholeNumberValue) ?? []
+                guard !values.isEmpty, !values.contains(nil) else {
                     throw CLIError.invalid("--batch \(path): quadruple \(index) has no token list \"\(key)\"")
                 }
-                return values.map(Int32.init)
+                return values.map { Int32($0!) }
             }
             return .quadruple(x1: try ids("x1"), y1: try ids("y1"), x2: try ids("x2"), y2: try ids("y2"))
         }
