@@ -5,7 +5,7 @@ import Testing
     @Test func versionHelpAndCompletion() throws {
         let cli = CLI(); defer { cli.cleanup() }
         let version = try cli.run(["--version"])
-        #expect(version.status == 0 && version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+        #expect(version.status == 0 && version.stdout.hasPrefix("0.1.0 (build "), "\(version.stdout)")
         for command in [[], ["init"], ["store"], ["store", "add"], ["store", "cat"], ["store", "get"], ["store", "ls"], ["store", "du"],
                         ["store", "verify"], ["store", "gc"], ["store", "pin"], ["store", "unpin"], ["store", "pins"],
                         ["record"], ["runs"], ["show"]] {

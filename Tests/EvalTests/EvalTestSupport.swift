@@ -31,16 +31,9 @@ final class TemporaryDirectory: @unchecked Sendable {
 /// The tiny model's directory (context 2048).
 let tinyModelDirectory = sharedDemoModel(DemoModelSpec(contextLength: 2048), name: "iopo-eval-tests-tiny-2048")
 
-/// Writes the demo model once into a fixed temporary directory and reuses it in later runs (the
-/// model is deterministic); written into a scratch directory first and renamed, so a concurrent
-/// test process never sees half a model.
+/// The demo model of `spec`, written once per machine (see `DemoModel.cached`).
 func sharedDemoModel(_ spec: DemoModelSpec, name: String) -> URL {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(name)
-    if FileManager.default.fileExists(atPath: directory.appendingPathComponent("tokenizer_config.json").path) { return directory }
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).\(UUID().uuidString)")
-    try! DemoModel.write(spec, to: scratch)
-    if rename(scratch.path, directory.path) != 0 { try? FileManager.default.removeItem(at: scratch) }
-    return directory
+    try! DemoModel.cached(spec, name: name)
 }
 
 func startTinyServer() async throws -> OpenAIServer {

@@ -73,4 +73,18 @@ public enum DemoModel {
         try HFModelDirectory(qwen2: hfConfig, tensors: model.namedTensors(), tokenizer: tokenizer).write(to: directory)
         return hfConfig
     }
+
+    /// The demo model of `spec` in a fixed directory `name` under the temporary directory,
+    /// written once and reused by later callers and processes (the model is deterministic). It
+    /// is written into a scratch directory first and renamed, so a concurrent process never sees
+    /// half a model. For tests and benchmarks that want a small real model without paying for
+    /// it every time.
+    public static func cached(_ spec: DemoModelSpec, name: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(name)
+        if FileManager.default.fileExists(atPath: directory.appendingPathComponent("tokenizer_config.json").path) { return directory }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).\(UUID().uuidString)")
+        try write(spec, to: scratch)
+        if rename(scratch.path, directory.path) != 0 { try? FileManager.default.removeItem(at: scratch) }
+        return directory
+    }
 }
