@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import Engine
 import Foundation
 
@@ -39,8 +40,8 @@ struct ModelParityDumpCommand: ParsableCommand {
             let result = try ModelParityDump.run(model: bundle.model, request: request, tokenizer: bundle.tokenizer)
             return try result.serialized(.compact)
         }
-        do { try Data(bytes).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
-            throw CLIError(code: .failure, message: "\(out): cannot write: \(error.localizedDescription)")
+        do throws(FileSystemError) { try AtomicFile.write(bytes, to: out) } catch {
+            throw CLIError(code: .failure, message: "\(out): cannot write: \(error.detail)")
         }
         print("wrote \(out) (OpenBLAS \(BLASRuntime.coreName), \(BLASRuntime.threadCount) thread\(BLASRuntime.threadCount == 1 ? "" : "s"))")
     }

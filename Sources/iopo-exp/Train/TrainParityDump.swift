@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import Engine
 import Foundation
 import Pipeline
@@ -58,7 +59,7 @@ struct TrainParityDump: ParsableCommand {
                 "\"\(tensor.name)\": [" + tensor.values.map { String(format: "%.9g", $0) }.joined(separator: ",") + "]"
             }.joined(separator: ",\n")
             text += "\n}\n}\n"
-            try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+            try AtomicFile.write(Array(text.utf8), to: out)
         } catch let error as TrainingError {
             throw CLIError.invalid("\(error)")
         }
