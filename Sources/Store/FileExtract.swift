@@ -1,8 +1,9 @@
+import Basics
 import Dispatch
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
-import Synchronization
 #endif
 
 extension ObjectStore {
@@ -59,79 +60,79 @@ extension ObjectStore {
         return try Manifest.decode(bytes, id: id)
     }
 
-    /// Recreates a file or directory at `destination`, which must not exist. The tree is built
-    /// in a temporary sibling and renamed into place, so a failure leaves nothing behind.
+    /// Recreates a file or directory at `destination`, which must not exist. A file is written
+    /// by `AtomicFile`, a tree built in a staging sibling and published by `AtomicDirectory`, so a
+    /// failure leaves nothing behind.
     public func get(_ id: ObjectID, to destination: URL) throws {
-        let fm = FileManager.default
         var probe = stat()
         if lstat(destination.path, &probe) == 0 { throw StoreError.destinationExists(destination.path) }
-        let parent = destination.deletingLastPathComponent()
-        let staging = parent.appendingPathComponent(".\(destination.lastPathComponent).iopo-partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        do {
-            if try kind(of: id) == .manifest {
-                let manifest = try self.manifest(id)
-                try fm.createDirectory(at: staging, withIntermediateDirectories: false)
-                for entry in manifest.entries {
-                    let target = staging.appendingPathComponent(entry.path)
-                    switch entry.type {
-                    case .directory:
-                        try fm.createDirectory(at: target, withIntermediateDirectories: true)
-                    case .file:
-                        try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-                        try writeFile(entry.id!, to: target.path, mode: entry.mode ?? 0o644, expectedSize: entry.size)
-                    case .symlink:
-                        try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-                        guard symlink(entry.target!, target.path) == 0 else {
-                            throw StoreError.writeFailed(path: target.path, reason: "symlink: \(errnoText())")
-                        }
-                    }
-                }
-                // Directory modes last, so that read-only directories can still be filled.
-                for entry in manifest.entries.reversed() where entry.type == .directory {
-                    chmod(staging.appendingPathComponent(entry.path).path, mode_t(entry.mode ?? 0o755))
-                }
+        do throws(AtomicWriteError<any Error>) {
+            if try objectKind(id) == .manifest {
+                let manifest = try loadManifest(id)
+                try AtomicDirectory.write(to: destination) { (staging: URL) throws in try restore(manifest, into: staging) }
             } else {
-                try writeFile(id, to: staging.path, mode: 0o644, expectedSize: nil)
-            }
-            guard rename(staging.path, destination.path) == 0 else {
-                throw StoreError.writeFailed(path: destination.path, reason: "rename: \(errnoText())")
+                try AtomicFile.write(to: destination.path) { (file: inout FileWriter) throws in
+                    try writeContent(of: id, to: &file, mode: 0o644, expectedSize: nil)
+                }
             }
         } catch {
-            makeWritable(staging.path)
-            try? fm.removeItem(at: staging)
-            if let storeError = error as? StoreError { throw storeError }
-            throw StoreError.writeFailed(path: destination.path, reason: "\(error.localizedDescription)")
+            switch error {
+            case .fileSystem(let failure): throw StoreError.writeFailed(path: destination.path, reason: failure.detail)
+            case .body(let failure as StoreError): throw failure
+            case .body(let failure as FileSystemError): throw StoreError.writeFailed(path: failure.path, reason: failure.detail)
+            case .body(let failure): throw StoreError.writeFailed(path: destination.path, reason: "\(failure.localizedDescription)")
+            }
         }
     }
 
-    private func writeFile(_ id: ObjectID, to path: String, mode: Int, expectedSize: Int?) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StoreError.writeFailed(path: path, reason: errnoText()) }
-        defer { close(fd) }
-        var written = 0
-        do {
-            try writeContent(of: id) { buffer in
-                try AtomicFile.writeAll(fd, buffer, path: path)
-                written += buffer.count
+    /// `kind(of:)` and `manifest(_:)` with their errors carried as an atomic write's body errors.
+    private func objectKind(_ id: ObjectID) throws(AtomicWriteError<any Error>) -> ObjectKind {
+        do { return try kind(of: id) } catch { throw .body(error) }
+    }
+
+    private func loadManifest(_ id: ObjectID) throws(AtomicWriteError<any Error>) -> Manifest {
+        do { return try manifest(id) } catch { throw .body(error) }
+    }
+
+    /// Fills `root` with the manifest's entries, directory modes last so that read-only
+    /// directories can still be filled.
+    private func restore(_ manifest: Manifest, into root: URL) throws {
+        let fm = FileManager.default
+        for entry in manifest.entries {
+            let target = root.appendingPathComponent(entry.path)
+            switch entry.type {
+            case .directory:
+                try fm.createDirectory(at: target, withIntermediateDirectories: true)
+            case .file:
+                try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                var file = try FileWriter(creating: target.path, permissions: 0o600)
+                try writeContent(of: entry.id!, to: &file, mode: entry.mode ?? 0o644, expectedSize: entry.size)
+                // Not synced one by one: AtomicDirectory flushes the whole tree before publishing it.
+                try file.close(syncing: false)
+            case .symlink:
+                try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                guard symlink(entry.target!, target.path) == 0 else {
+                    throw StoreError.writeFailed(path: target.path, reason: "symlink: \(errnoText())")
+                }
             }
+        }
+        for entry in manifest.entries.reversed() where entry.type == .directory {
+            chmod(root.appendingPathComponent(entry.path).path, mode_t(entry.mode ?? 0o755))
+        }
+    }
+
+    /// Streams a file's content into `file`, checks its size against the manifest's, and sets
+    /// its exact mode (not subject to the umask, so a tree comes back as it was stored).
+    private func writeContent(of id: ObjectID, to file: inout FileWriter, mode: Int, expectedSize: Int?) throws {
+        do {
+            try writeContent(of: id) { buffer in try file.append(buffer) }
         } catch StoreError.unknownObject(let text) {
             throw StoreError.missingObject(try ObjectID(parsing: text), referencedBy: nil)
         }
-        if let expectedSize, expectedSize != written {
-            throw StoreError.corruptObject(id, reason: "the manifest says \(expectedSize) bytes, the content has \(written)")
+        if let expectedSize, expectedSize != file.count {
+            throw StoreError.corruptObject(id, reason: "the manifest says \(expectedSize) bytes, the content has \(file.count)")
         }
-        guard fsync(fd) == 0 else { throw StoreError.writeFailed(path: path, reason: "fsync: \(errnoText())") }
-        fchmod(fd, mode_t(mode))
-    }
-
-    private func makeWritable(_ path: String) {
-        guard let enumerator = FileManager.default.enumerator(atPath: path) else { return }
-        chmod(path, 0o755)
-        while let item = enumerator.nextObject() as? String {
-            // chmod follows links: touch real directories only, never what a link points at.
-            var info = stat()
-            if lstat(path + "/" + item, &info) == 0, info.fileType == S_IFDIR { chmod(path + "/" + item, 0o755) }
-        }
+        try file.setPermissions(mode_t(mode))
     }
 }
 

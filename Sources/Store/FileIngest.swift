@@ -1,8 +1,9 @@
+import Basics
 import Foundation
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
-import Synchronization
 #endif
 
 /// What `add` stored for one path.
@@ -56,8 +57,13 @@ extension ObjectStore {
     }
 
     private func addFile(path: String, tally: inout Tally) throws -> (ObjectID, Int) {
-        let file = try MappedFile(path: path)
-        return (try addContent(file.bytes, tally: &tally), file.bytes.count)
+        try mapFile(path).withBytes { bytes in (try addContent(bytes, tally: &tally), bytes.count) }
+    }
+
+    private func mapFile(_ path: String) throws -> MappedFile {
+        do throws(FileSystemError) { return try MappedFile(path: path) } catch {
+            throw StoreError.unreadablePath(path, reason: error.detail)
+        }
     }
 
     /// Stores file content as a blob or, when large, as chunks plus a chunk list.
@@ -67,23 +73,73 @@ extension ObjectStore {
             tally.count(result)
             return result.id
         }
-        let (results, staged) = try stageChunksConcurrently(bytes)
-        do { try AtomicFile.commit(staged, temporaryDirectory: temporaryDirectory) } catch {
-            AtomicFile.discard(staged)
+        return try withPendingObjects { pending in try stageContent(bytes, tally: &tally, pending: &pending) }
+    }
+
+    /// Objects written but not yet visible, published together by `withPendingObjects`.
+    struct PendingObjects {
+        private(set) var staged: [StagedFile] = []
+        private var ids: Set<ObjectID> = []
+
+        /// Takes one file's staged objects and returns their results. An object an earlier file
+        /// already staged counts as present, as a published object would, and its second
+        /// temporary file is removed.
+        mutating func take(_ objects: [(PutResult, StagedFile?)]) -> [PutResult] {
+            let earlier = ids
+            return objects.map { result, file in
+                guard let file else { return result }
+                if earlier.contains(result.id) {
+                    AtomicFile.discard([file])
+                    return PutResult(id: result.id, wasNew: false, storedBytes: 0, rawBytes: result.rawBytes)
+                }
+                staged.append(file)
+                ids.insert(result.id)
+                return result
+            }
+        }
+    }
+
+    /// Runs `body`, which stages objects, then publishes them all with one file-system flush
+    /// before the renames and one after (`AtomicFile.publish`): two device flushes for a whole
+    /// file or tree instead of an fsync per object and per directory. On any error every staged
+    /// object is removed.
+    private func withPendingObjects<T>(_ body: (inout PendingObjects) throws -> T) throws -> T {
+        var pending = PendingObjects()
+        do {
+            let value = try body(&pending)
+            do throws(FileSystemError) { try AtomicFile.publish(pending.staged) } catch {
+                throw StoreError.writeFailed(path: error.path, reason: error.detail)
+            }
+            return value
+        } catch {
+            AtomicFile.discard(pending.staged)
             throw error
         }
-        for result in results { tally.count(result) }
-        let list = ChunkList(chunks: results.map { ChunkList.Chunk(id: $0.id, size: $0.rawBytes) })
-        let listResult = try put(try list.encoded(), kind: .chunkList)
-        tally.count(listResult)
-        return listResult.id
+    }
+
+    /// Stages file content: one blob, or its chunks followed by their chunk list (renamed in that
+    /// order, so a visible chunk list never names a missing chunk).
+    private func stageContent(_ bytes: UnsafeRawBufferPointer, tally: inout Tally, pending: inout PendingObjects) throws -> ObjectID {
+        guard bytes.count > config.chunkingThreshold else {
+            return try stageObject(bytes, kind: .blob, tally: &tally, pending: &pending)
+        }
+        let chunks = pending.take(try stageChunksConcurrently(bytes))
+        for chunk in chunks { tally.count(chunk) }
+        let list = try ChunkList(chunks: chunks.map { ChunkList.Chunk(id: $0.id, size: $0.rawBytes) }).encoded()
+        return try list.withUnsafeBytes { try stageObject($0, kind: .chunkList, tally: &tally, pending: &pending) }
+    }
+
+    private func stageObject(_ bytes: UnsafeRawBufferPointer, kind: ObjectKind, tally: inout Tally, pending: inout PendingObjects) throws -> ObjectID {
+        let result = pending.take([try stage(bytes, kind: kind, compressor: ZstdCompressor())])[0]
+        tally.count(result)
+        return result.id
     }
 
     /// Cuts, hashes and writes chunks on every core. Cutting is sequential by nature, so a worker
     /// takes the next cut under a lock and then hashes and writes its chunk while another worker
     /// cuts the next: with two cores, cutting and hashing overlap. Chunks are staged (written, not
-    /// synced) and made durable together by one commit.
-    private func stageChunksConcurrently(_ bytes: UnsafeRawBufferPointer) throws -> ([PutResult], [AtomicFile.StagedFile]) {
+    /// synced) and made durable together when the add publishes.
+    private func stageChunksConcurrently(_ bytes: UnsafeRawBufferPointer) throws -> [(PutResult, StagedFile?)] {
         let cursor = ChunkCursor(chunker: Chunker(config: config), total: bytes.count)
         let box = ChunkResults()
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -101,10 +157,11 @@ extension ObjectStore {
         return try box.collect()
     }
 
+    /// Stages every file of the tree, publishes them together, then stores the manifest.
     private func addDirectory(path root: String, tally: inout Tally) throws -> (ObjectID, Int) {
         var entries: [Manifest.Entry] = []
         var total = 0
-        func walk(_ relative: String) throws {
+        func walk(_ relative: String, _ pending: inout PendingObjects) throws {
             let absolute = relative.isEmpty ? root : root + "/" + relative
             let names: [String]
             do { names = try FileManager.default.contentsOfDirectory(atPath: absolute) } catch {
@@ -116,12 +173,14 @@ extension ObjectStore {
                 let info = try fileStatus(childPath)
                 switch info.fileType {
                 case S_IFREG:
-                    let (id, size) = try addFile(path: childPath, tally: &tally)
+                    let (id, size) = try mapFile(childPath).withBytes { bytes in
+                        (try stageContent(bytes, tally: &tally, pending: &pending), bytes.count)
+                    }
                     total += size
                     entries.append(.init(path: childRelative, type: .file, mode: info.permissionBits, size: size, id: id, target: nil))
                 case S_IFDIR:
                     entries.append(.init(path: childRelative, type: .directory, mode: info.permissionBits, size: nil, id: nil, target: nil))
-                    try walk(childRelative)
+                    try walk(childRelative, &pending)
                 case S_IFLNK:
                     let target: String
                     do { target = try FileManager.default.destinationOfSymbolicLink(atPath: childPath) } catch {
@@ -133,7 +192,7 @@ extension ObjectStore {
                 }
             }
         }
-        try walk("")
+        try withPendingObjects { pending in try walk("", &pending) }
         let manifest = Manifest(entries: entries)
         let result = try put(try manifest.encoded(), kind: .manifest)
         tally.count(result)
@@ -165,32 +224,34 @@ final class ChunkCursor: Sendable {
 }
 
 /// Results produced out of order by concurrent workers, with the first error.
-final class ChunkResults: @unchecked Sendable {
-    private var results: [Int: (ObjectStore.PutResult, AtomicFile.StagedFile?)] = [:]
-    private var error: Error?
-    private let mutex = NSLock()
+final class ChunkResults: Sendable {
+    private struct State {
+        var results: [Int: (ObjectStore.PutResult, StagedFile?)] = [:]
+        var error: Error?
+    }
+    private let state = Mutex(State())
 
-    var failed: Bool { mutex.lock(); defer { mutex.unlock() }; return error != nil }
+    var failed: Bool { state.withLock { $0.error != nil } }
 
-    func set(_ index: Int, _ result: ObjectStore.PutResult, _ staged: AtomicFile.StagedFile?) {
-        mutex.lock(); defer { mutex.unlock() }
-        results[index] = (result, staged)
+    func set(_ index: Int, _ result: ObjectStore.PutResult, _ staged: StagedFile?) {
+        state.withLock { $0.results[index] = (result, staged) }
     }
 
     func fail(_ error: Error) {
-        mutex.lock(); defer { mutex.unlock() }
-        if self.error == nil { self.error = error }
+        state.withLock { state in
+            if state.error == nil { state.error = error }
+        }
     }
 
     /// Results in chunk order; on failure, removes every staged file and rethrows.
-    func collect() throws -> ([ObjectStore.PutResult], [AtomicFile.StagedFile]) {
-        mutex.lock(); defer { mutex.unlock() }
-        let ordered = results.keys.sorted().map { results[$0]! }
-        let staged = ordered.compactMap(\.1)
+    func collect() throws -> [(ObjectStore.PutResult, StagedFile?)] {
+        let (ordered, error) = state.withLock { state in
+            (state.results.keys.sorted().map { state.results[$0]! }, state.error)
+        }
         if let error {
-            AtomicFile.discard(staged)
+            AtomicFile.discard(ordered.compactMap(\.1))
             throw error
         }
-        return (ordered.map(\.0), staged)
+        return ordered
     }
 }

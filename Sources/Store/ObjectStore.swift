@@ -44,7 +44,12 @@ public final class ObjectStore: Sendable {
         // Sorted keys in Foundation's pretty layout, as config.json has always been written (it
         // holds only integers, so JSONEncoder's escaping of "/" never applied).
         let data = JSONWriter.foundationIndented.bytes(try JSONValueEncoder.encode(config))
-        try AtomicFile.write(Data(data), to: configURL, temporaryDirectory: root.appendingPathComponent(temporaryName))
+        do throws(FileSystemError) {
+            try AtomicFile.write(data, to: configURL.path,
+                                 options: .init(temporaryDirectory: root.appendingPathComponent(temporaryName).path))
+        } catch {
+            throw StoreError.writeFailed(path: error.path, reason: error.detail)
+        }
         return try ObjectStore(root: root, access: .read)
     }
 
@@ -132,48 +137,54 @@ public final class ObjectStore: Sendable {
 
     /// Stores bytes whose id the caller has already computed.
     func put(_ bytes: UnsafeRawBufferPointer, id: ObjectID, kind: ObjectKind) throws -> PutResult {
-        let destination = path(of: id)
-        if FileManager.default.fileExists(atPath: destination.path) {
-            return PutResult(id: id, wasNew: false, storedBytes: 0, rawBytes: bytes.count)
-        }
-        let encoded = encode(bytes)
-        var tag = (kind.rawValue << 4) | encoded.encoding.rawValue
-        let written: Int
-        switch encoded.payload {
-        case .some(let compressed):
-            written = try compressed.withUnsafeBytes { payload in
-                try AtomicFile.write(tag: &tag, payload: payload, to: destination, temporaryDirectory: temporaryDirectory)
-            }
-        case .none:
-            written = try AtomicFile.write(tag: &tag, payload: bytes, to: destination, temporaryDirectory: temporaryDirectory)
-        }
-        return PutResult(id: id, wasNew: true, storedBytes: written, rawBytes: bytes.count)
+        try writeObject(bytes, id: id, kind: kind, compressor: ZstdCompressor(), staging: false).result
     }
 
     /// Like `put`, but leaves the object staged (written, not yet synced or visible) for a batch
-    /// commit; nil when the object is already present.
-    func stage(_ bytes: UnsafeRawBufferPointer, kind: ObjectKind, compressor: ZstdCompressor) throws -> (PutResult, AtomicFile.StagedFile?) {
-        let id = ObjectID.of(bytes)
+    /// to publish; nil when the object is already present.
+    func stage(_ bytes: UnsafeRawBufferPointer, kind: ObjectKind, compressor: ZstdCompressor) throws -> (PutResult, StagedFile?) {
+        try writeObject(bytes, id: ObjectID.of(bytes), kind: kind, compressor: compressor, staging: true)
+    }
+
+    /// Writes a new object file (the tag byte, then the raw or compressed bytes) with its
+    /// temporary in `tmp/` (where `verify` counts and `gc` removes leftovers) and its two-hex
+    /// prefix directory created on first use: durable and visible on return, or, when `staging`,
+    /// left for `AtomicFile.publish`. Nothing is written when the object is already present.
+    private func writeObject(_ bytes: UnsafeRawBufferPointer, id: ObjectID, kind: ObjectKind, compressor: ZstdCompressor,
+                             staging: Bool) throws -> (result: PutResult, staged: StagedFile?) {
         let destination = path(of: id)
         if FileManager.default.fileExists(atPath: destination.path) {
             return (PutResult(id: id, wasNew: false, storedBytes: 0, rawBytes: bytes.count), nil)
         }
         let encoded = encode(bytes, compressor: compressor)
-        var tag = (kind.rawValue << 4) | encoded.encoding.rawValue
-        let staged: AtomicFile.StagedFile
-        if let compressed = encoded.payload {
-            staged = try compressed.withUnsafeBytes {
-                try AtomicFile.stage(tag: &tag, payload: $0, destination: destination, temporaryDirectory: temporaryDirectory)
+        let tag = (kind.rawValue << 4) | encoded.encoding.rawValue
+        let options = AtomicFile.Options(temporaryDirectory: temporaryDirectory.path, createsParentDirectory: true)
+        let staged = try withPayload(encoded.payload, or: bytes) { payload throws -> StagedFile? in
+            let contents = { (file: inout FileWriter) throws(FileSystemError) in
+                try file.append([tag])
+                try file.append(payload)
             }
-        } else {
-            staged = try AtomicFile.stage(tag: &tag, payload: bytes, destination: destination, temporaryDirectory: temporaryDirectory)
+            do throws(AtomicWriteError<FileSystemError>) {
+                if staging { return try AtomicFile.stage(to: destination.path, options: options, contents) }
+                try AtomicFile.write(to: destination.path, options: options, contents)
+                return nil
+            } catch {
+                throw StoreError.writeFailed(path: destination.path, reason: error.fileSystemError.detail)
+            }
         }
-        return (PutResult(id: id, wasNew: true, storedBytes: staged.size, rawBytes: bytes.count), staged)
+        let storedBytes = 1 + (encoded.payload?.count ?? bytes.count)
+        return (PutResult(id: id, wasNew: true, storedBytes: storedBytes, rawBytes: bytes.count), staged)
+    }
+
+    /// Calls `body` with the compressed payload when there is one, else with the raw bytes.
+    private func withPayload<T>(_ compressed: [UInt8]?, or raw: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        if let compressed { return try compressed.withUnsafeBytes(body) }
+        return try body(raw)
     }
 
     /// Chooses the encoding: a cheap zstd probe on a sample decides whether compressing the
     /// whole object can pay; incompressible data (weights, random bytes) is stored raw.
-    private func encode(_ bytes: UnsafeRawBufferPointer, compressor: ZstdCompressor = ZstdCompressor()) -> (encoding: ObjectEncoding, payload: [UInt8]?) {
+    private func encode(_ bytes: UnsafeRawBufferPointer, compressor: ZstdCompressor) -> (encoding: ObjectEncoding, payload: [UInt8]?) {
         if bytes.count < 64 { return (.raw, nil) }
         let sampleSize = min(bytes.count, 64 << 10)
         if bytes.count > sampleSize {

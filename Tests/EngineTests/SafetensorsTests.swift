@@ -218,7 +218,7 @@ struct TemporaryDirectory: ~Copyable {
         }
         guard case .io(let file, let detail)? = error else { Issue.record("expected an I/O error, got \(String(describing: error))"); return }
         #expect(file == "/nonexistent-dir/x.safetensors")
-        #expect(detail.hasPrefix("cannot create /nonexistent-dir/.x.safetensors.tmp-\(getpid())-"))
+        #expect(detail.hasPrefix("/nonexistent-dir/.x.safetensors.partial-\(getpid())-"))
         #expect(detail.hasSuffix(": No such file or directory"))
     }
 

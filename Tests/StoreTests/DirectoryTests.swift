@@ -41,6 +41,32 @@ import Testing
         #expect(try store.add(path: out.path).id == result.id)
     }
 
+    @Test func aTreeIsPublishedTogetherAndCountsRepeatedContentOnce() throws {
+        let dir = TemporaryDirectory()
+        let store = try makeStore(dir)
+        // What one large file stores on its own: its chunks and its chunk list.
+        let large = pseudoRandomBytes(300_000, seed: 7)
+        write(large, to: dir.path("alone.bin"))
+        let otherDir = TemporaryDirectory()
+        let alone = try makeStore(otherDir).add(path: dir.path("alone.bin"))
+        #expect(alone.newObjects > 2)
+
+        let tree = dir.path("repeats")
+        try FileManager.default.createDirectory(atPath: tree + "/again", withIntermediateDirectories: true)
+        for name in ["a.txt", "again/a.txt"] { write(Array("same words".utf8), to: tree + "/" + name) }
+        for name in ["b.bin", "again/b.bin"] { write(large, to: tree + "/" + name) }
+        let result = try store.add(path: tree)
+        // One blob, one chunked file, one manifest: later copies reuse what earlier ones staged.
+        #expect(result.newObjects == 1 + alone.newObjects + 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: store.temporaryDirectory.path).isEmpty)
+        #expect(try store.verify(deep: true).isClean)
+        #expect(try store.add(path: tree).newObjects == 0)
+
+        let out = URL(fileURLWithPath: dir.path("out"))
+        try store.get(result.id, to: out)
+        #expect(try Data(contentsOf: out.appendingPathComponent("again/b.bin")) == Data(large))
+    }
+
     @Test func getRefusesAnExistingDestination() throws {
         let dir = TemporaryDirectory()
         let store = try makeStore(dir)

@@ -22,7 +22,7 @@
 // - `Xoshiro256StarStar(seed: s, stream: k)` (the engine and its CLI probes): m =
 //   SplitMix64(seed: s ^ (k * 0xD1B54A32D192ED03)); m's first output is dropped and its second
 //   seeds the generator. Streams in use, as ASCII tags: weights 0x5157454E "QWEN", LoRA
-//   0x4C6F5241 "LoRA", sampling 0x5341_4D50 "SAMP", data order 0x53485546 "SHUF" + epoch;
+//   0x4C6F5241 "LoRA", sampling 0x53414D50 "SAMP", data order 0x53485546 "SHUF" + epoch;
 //   `model bench` 0x42454E43 "BENC", `model smoke-train` 0x534D4F4B "SMOK", `model lora-init`
 //   0x4C6F52414242.
 // - `SplitMix64.derive(s, l1, …, ln)` (the synthetic TRACE): see its documentation; the result

@@ -126,7 +126,7 @@ public struct HFModelDirectory: Sendable {
             let configURL = directory.appendingPathComponent("tokenizer_config.json")
             if CheckpointFiles.exists(configURL) {
                 let bytes: [UInt8]
-                do throws(FileSystemError) { bytes = try readFile(configURL) } catch { throw .io(file: configURL.path, detail: error.detail) }
+                do throws(FileSystemError) { bytes = try MappedFile.contents(of: configURL.path) } catch { throw .io(file: configURL.path, detail: error.detail) }
                 let settings = try HFTokenizerConfig.settings(from: bytes, file: configURL.path)
                 if let template = settings.chatTemplate { tokenizer.chatTemplate = template }
                 if let length = settings.modelMaxLength { tokenizer.modelMaxLength = length }
@@ -135,7 +135,7 @@ public struct HFModelDirectory: Sendable {
             let templateURL = directory.appendingPathComponent("chat_template.jinja")
             if CheckpointFiles.exists(templateURL) {
                 do throws(FileSystemError) {
-                    tokenizer.chatTemplate = String(decoding: try readFile(templateURL), as: UTF8.self)
+                    tokenizer.chatTemplate = String(decoding: try MappedFile.contents(of: templateURL.path), as: UTF8.self)
                 } catch { throw .io(file: templateURL.path, detail: error.detail) }
             }
             return tokenizer
@@ -196,7 +196,7 @@ enum CheckpointFiles {
         do throws(JSONNonFiniteNumberError) { bytes = try JSONWriter.canonicalIndented.checkedBytes(document) } catch {
             throw .invalidField(file: url.path, field: error.path, detail: error.description)
         }
-        do throws(FileSystemError) { try AtomicFileWriter.write(path: url.path, bytes: bytes) } catch {
+        do throws(FileSystemError) { try AtomicFile.write(bytes, to: url.path) } catch {
             throw .io(file: url.path, detail: error.detail)
         }
     }
@@ -204,7 +204,7 @@ enum CheckpointFiles {
     static func readJSON(_ url: URL, directory: URL) throws(CheckpointError) -> JSONValue {
         guard exists(url) else { throw .missingFile(directory: directory.path, file: url.lastPathComponent) }
         let bytes: [UInt8]
-        do throws(FileSystemError) { bytes = try readFile(url) } catch { throw .io(file: url.path, detail: error.detail) }
+        do throws(FileSystemError) { bytes = try MappedFile.contents(of: url.path) } catch { throw .io(file: url.path, detail: error.detail) }
         do throws(JSONSyntaxError) { return try JSONParser.parse(bytes: bytes, options: .interchange) } catch {
             throw .invalidJSON(file: url.path, detail: error.description)
         }

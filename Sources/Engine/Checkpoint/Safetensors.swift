@@ -88,14 +88,14 @@ public enum Safetensors {
         return bytes
     }
 
-    /// Writes `tensors` as a float32 safetensors file, atomically (see `AtomicFileWriter`).
+    /// Writes `tensors` as a float32 safetensors file, atomically (see `AtomicFile`).
     public static func write(_ tensors: [NamedTensor], to url: URL,
                              metadata: [String: String]? = defaultMetadata) throws(SafetensorsError) {
         let path = url.path
         let header = try encodeHeader(tensors, metadata: metadata, file: path)
         let sorted = try sortedUnique(tensors, file: path)
         do throws(AtomicWriteError<FileSystemError>) {
-            try AtomicFileWriter.write(path: path) { (writer: inout AtomicFileWriter) throws(FileSystemError) in
+            try AtomicFile.write(to: path) { (writer: inout FileWriter) throws(FileSystemError) in
                 try writer.append(header)
                 for tensor in sorted {
                     var failure: FileSystemError?
@@ -106,9 +106,7 @@ public enum Safetensors {
                 }
             }
         } catch {
-            switch error {
-            case .fileSystem(let failure), .body(let failure): throw .io(file: path, detail: failure.detail)
-            }
+            throw .io(file: path, detail: error.fileSystemError.detail)
         }
     }
 
@@ -142,7 +140,7 @@ public enum Safetensors {
         let path = url.path
         let mapped: MappedFile
         do throws(FileSystemError) { mapped = try MappedFile(path: path) } catch { throw .io(file: path, detail: error.detail) }
-        return try decode(mapped.bytes, file: path, required: required)
+        return try mapped.withBytes { (bytes) throws(SafetensorsError) in try decode(bytes, file: path, required: required) }
     }
 
     /// Reads and validates only the header of the file at `url`.
@@ -150,7 +148,7 @@ public enum Safetensors {
         let path = url.path
         let mapped: MappedFile
         do throws(FileSystemError) { mapped = try MappedFile(path: path) } catch { throw .io(file: path, detail: error.detail) }
-        return try parseHeader(mapped.bytes, file: path)
+        return try mapped.withBytes { (bytes) throws(SafetensorsError) in try parseHeader(bytes, file: path) }
     }
 
     /// Decodes a complete safetensors buffer.

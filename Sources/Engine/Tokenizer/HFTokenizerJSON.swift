@@ -75,7 +75,7 @@ public enum HFTokenizerJSON {
 
     /// Writes tokenizer.json atomically.
     public static func write(_ tokenizer: BPETokenizer, to url: URL) throws(TokenizerError) {
-        do throws(FileSystemError) { try AtomicFileWriter.write(path: url.path, bytes: encode(tokenizer)) } catch {
+        do throws(FileSystemError) { try AtomicFile.write(encode(tokenizer), to: url.path) } catch {
             throw .io(file: url.path, detail: error.detail)
         }
     }
@@ -85,7 +85,7 @@ public enum HFTokenizerJSON {
     /// Reads a tokenizer.json file.
     public static func read(from url: URL) throws(TokenizerError) -> BPETokenizer {
         let bytes: [UInt8]
-        do throws(FileSystemError) { bytes = try readFile(url) } catch { throw .io(file: url.path, detail: error.detail) }
+        do throws(FileSystemError) { bytes = try MappedFile.contents(of: url.path) } catch { throw .io(file: url.path, detail: error.detail) }
         return try decode(bytes, file: url.path)
     }
 

@@ -68,7 +68,7 @@ public enum TokenizerParityCases {
         for sequence in decodes {
             emit(["kind": .string("decode"), "ids": ids(sequence), "text": .string(tokenizer.decode(sequence))])
         }
-        try AtomicFileWriter.write(path: directory.appendingPathComponent("cases.jsonl").path, bytes: lines)
+        try AtomicFile.write(lines, to: directory.appendingPathComponent("cases.jsonl").path)
         return Summary(directory: directory.path, textCases: texts.count, chatCases: chats.count,
                        decodeCases: decodes.count, vocabularySize: tokenizer.vocabularySize)
     }

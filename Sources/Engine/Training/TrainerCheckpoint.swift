@@ -8,8 +8,8 @@ import Foundation
 //   trainer_state.json      completed steps and what identifies the run (objective, steps, units, seed)
 // The data order is a function of (seed, epoch) and the reference log-probabilities a function of
 // the base model and the data, so both are recomputed on resume; there is no other random state.
-// A checkpoint is written into a hidden staging directory and renamed into place, so a directory
-// named step-N is always complete.
+// A checkpoint is written into a hidden staging directory and renamed into place (AtomicDirectory),
+// so a directory named step-N is always complete.
 
 extension Trainer {
     static let trainableFile = "trainable.safetensors"
@@ -19,19 +19,19 @@ extension Trainer {
     /// Writes a resumable checkpoint to `directory` (replacing one already there), with
     /// `extraFiles` (name → bytes, e.g. the training log so far) beside it.
     public func saveCheckpoint(to directory: URL, extraFiles: [String: Data] = [:]) throws {
-        let fileManager = FileManager.default
-        let staging = directory.deletingLastPathComponent().appendingPathComponent("." + directory.lastPathComponent + ".partial")
-        if fileManager.fileExists(atPath: staging.path) { try fileManager.removeItem(at: staging) }
-        try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
         let trainable: [NamedTensor] = model.loraConfig != nil ? try model.loraTensors() : model.namedTensors()
-        try Safetensors.write(trainable, to: staging.appendingPathComponent(Trainer.trainableFile))
-        try Safetensors.write(optimizer.stateTensors(), to: staging.appendingPathComponent(Trainer.optimizerFile))
-        try Data(stateJSON().utf8).write(to: staging.appendingPathComponent(Trainer.stateFile))
-        for name in extraFiles.keys.sorted() {
-            try extraFiles[name]!.write(to: staging.appendingPathComponent(name))
+        do throws(AtomicWriteError<any Error>) {
+            try AtomicDirectory.write(to: directory, options: .init(createsParentDirectories: true, replacesExisting: true)) { (staging: URL) throws in
+                try Safetensors.write(trainable, to: staging.appendingPathComponent(Trainer.trainableFile))
+                try Safetensors.write(optimizer.stateTensors(), to: staging.appendingPathComponent(Trainer.optimizerFile))
+                try Data(stateJSON().utf8).write(to: staging.appendingPathComponent(Trainer.stateFile))
+                for name in extraFiles.keys.sorted() {
+                    try extraFiles[name]!.write(to: staging.appendingPathComponent(name))
+                }
+            }
+        } catch {
+            throw error.failure
         }
-        if fileManager.fileExists(atPath: directory.path) { try fileManager.removeItem(at: directory) }
-        try fileManager.moveItem(at: staging, to: directory)
     }
 
     /// trainer_state.json: canonical JSON (sorted keys, no whitespace) and a final newline.

@@ -29,18 +29,10 @@ enum CanonicalJSON {
     /// A whole document, indented by 2, with a final newline: `json.dumps(value, indent=2)` + "\n".
     static func document(_ value: JSONValue) -> String { JSONWriter.pythonIndented(2).string(value) + "\n" }
 
-    /// Writes `text` to `url` atomically (a temporary file in the same directory, then rename),
-    /// so a reader never sees half a file.
+    /// Writes `text` to `url` atomically (`AtomicFile`), so a reader never sees half a file.
     static func write(_ text: String, to url: URL) throws(EvaluationError) {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
-        do {
-            try Data(text.utf8).write(to: temporary)
-        } catch {
-            throw .io(path: url.path, detail: "cannot write: \(error.localizedDescription)")
-        }
-        // rename(2) replaces the target in one step.
-        if rename(temporary.path, url.path) != 0 {
-            throw .io(path: url.path, detail: "cannot rename the finished file into place: \(String(cString: strerror(errno)))")
+        do throws(FileSystemError) { try AtomicFile.write(Array(text.utf8), to: url.path) } catch {
+            throw .io(path: url.path, detail: error.detail)
         }
     }
 }

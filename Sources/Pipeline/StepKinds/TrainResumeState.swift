@@ -12,7 +12,8 @@ enum TrainResumeState {
     static let metricsFile = "pipeline_metrics.tsv"
 
     /// The newest complete checkpoint in `directory` (`step-N` with the highest N; a checkpoint
-    /// being written is `.step-N.partial` until it is renamed, so it is never picked).
+    /// being written is a hidden `.step-N.partial-…` directory until it is renamed, so it is
+    /// never picked).
     static func latest(in directory: URL) -> URL? {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         let steps = names.compactMap { name -> Int? in name.hasPrefix("step-") ? Int(name.dropFirst("step-".count)) : nil }

@@ -185,7 +185,7 @@ public enum TrainingRun {
                 var files = extra.merging(request.checkpointFiles?() ?? [:]) { ours, _ in ours }
                 files["train_log.jsonl"] = logText()
                 try trainer.saveCheckpoint(to: url, extraFiles: files)
-                try logText().write(to: logURL, options: .atomic)
+                try AtomicFile.write(logText(), to: logURL.path)
                 events(.checkpoint(step: step, path: url.path))
                 return url.path
             }, onStep: { step in
@@ -194,10 +194,10 @@ public enum TrainingRun {
             })
         } catch let error as TrainingError {
             // The log so far stays, beside the last good checkpoint the error names.
-            try? logText().write(to: logURL, options: .atomic)
+            try? AtomicFile.write(logText(), to: logURL.path)
             throw .failed("\(error)")
         } catch {
-            try? logText().write(to: logURL, options: .atomic)
+            try? AtomicFile.write(logText(), to: logURL.path)
             throw .failed("training stopped: \(error)")
         }
 
@@ -208,12 +208,12 @@ public enum TrainingRun {
         // weights in a new model, while the bundle's stays the base (the reference).
         let trained = ModelBundle(model: trainer.model, tokenizer: bundle.tokenizer)
         do {
-            try logText().write(to: logURL, options: .atomic)
+            try AtomicFile.write(logText(), to: logURL.path)
             try trained.export(to: modelURL)
             if request.config.lora != nil {
                 try trained.exportAdapter(to: adapterURL, baseModel: request.adapterBaseModel ?? request.from?.path ?? "scratch")
             }
-            try Data(summaryJSON(summary, config: request.config).utf8).write(to: output.appendingPathComponent("train_summary.json"), options: .atomic)
+            try AtomicFile.write(Data(summaryJSON(summary, config: request.config).utf8), to: output.appendingPathComponent("train_summary.json").path)
         } catch {
             throw .failed("writing the results to \(output.path): \(error)")
         }

@@ -117,26 +117,31 @@ extension SyntheticDataset {
     /// Writes the dataset to `destination`, which must not exist yet. Returns the manifest.
     @discardableResult
     public func write(to destination: URL) throws(SyntheticTraceError) -> SyntheticManifest {
-        let fileManager = FileManager.default
         let finalPath = destination.standardizedFileURL
-        guard !fileManager.fileExists(atPath: finalPath.path) else {
+        guard !FileManager.default.fileExists(atPath: finalPath.path) else {
             throw .writeFailed(path: finalPath.path, reason: "destination exists; choose a new directory")
         }
-        let staging = finalPath.deletingLastPathComponent()
-            .appendingPathComponent("." + finalPath.lastPathComponent + ".partial")
-        do {
-            if fileManager.fileExists(atPath: staging.path) { try fileManager.removeItem(at: staging) }
-            try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
+        do throws(AtomicWriteError<SyntheticTraceError>) {
+            return try AtomicDirectory.write(to: finalPath, options: .init(createsParentDirectories: true)) {
+                (staging: URL) throws(SyntheticTraceError) -> SyntheticManifest in try writeFiles(into: staging)
+            }
         } catch {
-            throw .writeFailed(path: staging.path, reason: error.localizedDescription)
+            switch error {
+            case .body(let failure): throw failure
+            case .fileSystem(let failure): throw .writeFailed(path: failure.path, reason: failure.detail)
+            }
         }
+    }
 
+    /// Writes every shard, dataset_info.json and the manifest into `staging`.
+    private func writeFiles(into staging: URL) throws(SyntheticTraceError) -> SyntheticManifest {
+        let fileManager = FileManager.default
         var files: [SyntheticShard] = []
         func writeFile(_ relative: String, _ data: Data) throws(SyntheticTraceError) {
             let url = staging.appendingPathComponent(relative)
             do {
                 try fileManager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try data.write(to: url, options: .atomic)
+                try data.write(to: url)
             } catch {
                 throw .writeFailed(path: url.path, reason: error.localizedDescription)
             }
@@ -180,11 +185,6 @@ extension SyntheticDataset {
             throw .writeFailed(path: "manifest.json", reason: error.localizedDescription)
         }
         try writeFile("manifest.json", manifestData)
-        do {
-            try fileManager.moveItem(at: staging, to: finalPath)
-        } catch {
-            throw .writeFailed(path: finalPath.path, reason: error.localizedDescription)
-        }
         return manifest
     }
 }

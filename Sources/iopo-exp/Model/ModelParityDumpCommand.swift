@@ -40,8 +40,8 @@ struct ModelParityDumpCommand: ParsableCommand {
             let result = try ModelParityDump.run(model: bundle.model, request: request, tokenizer: bundle.tokenizer)
             return try JSONWriter.canonical.checkedBytes(result)
         }
-        do { try Data(bytes).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
-            throw CLIError(code: .failure, message: "\(out): cannot write: \(error.localizedDescription)")
+        do throws(FileSystemError) { try AtomicFile.write(bytes, to: out) } catch {
+            throw CLIError(code: .failure, message: "\(out): cannot write: \(error.detail)")
         }
         print("wrote \(out) (OpenBLAS \(BLASRuntime.coreName), \(BLASRuntime.threadCount) thread\(BLASRuntime.threadCount == 1 ? "" : "s"))")
     }

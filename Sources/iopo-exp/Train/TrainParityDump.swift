@@ -57,7 +57,7 @@ struct TrainParityDump: ParsableCommand {
                     JSONMember(tensor.name, .array(tensor.values.map { .number(String(format: "%.9g", $0)) }))
                 })),
             ])
-            try Data(JSONWriter.compact.bytes(document) + [UInt8(ascii: "\n")]).write(to: URL(fileURLWithPath: out), options: .atomic)
+            try AtomicFile.write(JSONWriter.compact.bytes(document) + [UInt8(ascii: "\n")], to: out)
         } catch let error as TrainingError {
             throw CLIError.invalid("\(error)")
         }
