@@ -87,8 +87,10 @@ let badRequests: [BadRequest] = [
     }
 
     @Test func chunkedBodyOverTheLimitIs413() async throws {
-        // Without Content-Length the server must count bytes itself and stop at the limit.
-        try await withServer { server in
+        // Without Content-Length the server must count bytes itself and stop at the limit. The
+        // idle timeout is not under test here: a client slowed down by a loaded machine can take
+        // longer than the default to read the 413 while its upload is stalled.
+        try await withServer(ServeConfiguration(maxBodyBytes: 64 << 10, idleTimeout: .seconds(3600))) { server in
             let body = "{\(chat), \"pad\": \(quoted(String(repeating: "y", count: 100_000)))}"
             let reply = try await send(server, .POST, "/v1/chat/completions", body: body, chunked: true)
             #expect(reply.status == 413)
