@@ -27,6 +27,10 @@ import Testing
         try fails(cli, ["eval", "--judge", "llm", "--endpoint", "http://127.0.0.1:9", "--model", "m", "--trace", "missing.jsonl"],
                   ["--judge llm needs --judge-endpoint URL and --judge-model NAME"])
         try fails(cli, ["train", "--objective", "iopo", "--lora-rank=-1", "--data", "missing", "--out", "o"], ["--lora-rank must be 0"])
+        // serve's timeouts are bounded before any model is loaded (a huge value once overflowed).
+        try fails(cli, ["serve", "missing-model", "--idle-timeout-seconds", "0"], ["--idle-timeout-seconds must be"])
+        try fails(cli, ["serve", "missing-model", "--shutdown-grace-seconds", "1e300"], ["--shutdown-grace-seconds must be"])
+        try fails(cli, ["serve", "missing-model", "--threads", "0"], ["--threads must be at least 1"])
     }
 
     @Test func kernelFamiliesMatchWithoutRegardToCase() throws {
