@@ -28,11 +28,16 @@ import Testing
 
     func contents(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
 
+    struct WaitTimedOut: Error, CustomStringConvertible {
+        var what: String
+        var description: String { "gave up waiting for \(what)" }
+    }
+
     /// Waits for a condition another process brings about (not a timing assertion).
     func waitFor(_ what: String, within seconds: Double = 300, _ condition: () -> Bool) throws {
         let deadline = Date().addingTimeInterval(seconds)
         while !condition() {
-            if Date() > deadline { throw POSIXError(.ETIMEDOUT) }
+            if Date() > deadline { throw WaitTimedOut(what: what) }
             usleep(20_000)
         }
     }
