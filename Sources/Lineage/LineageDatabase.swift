@@ -39,10 +39,32 @@ public final class LineageDatabase: Sendable {
         configuration.foreignKeysEnabled = true
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB leaves WAL mode at synchronous NORMAL, where a power loss can undo the last
+            // commits. FULL syncs the WAL at every commit, so a run reported finished stays
+            // recorded; commits are a handful per step, so the cost is a few fsyncs per step.
+            // (The pool has one writer connection, so setting it once holds for every write.)
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try LineageSchema.migrator.migrate(pool)
         } catch {
             throw LineageError.database("\(error)", path: path)
         }
+    }
+
+    /// SQLite's own checks of the database file and its foreign keys: empty when intact, else
+    /// one line per problem, as SQLite words it.
+    public func integrityProblems() throws -> [String] {
+        try read { db in
+            let lines = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+            let orphans = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row in
+                "row \(row[1] as Int64? ?? -1) of table \(row[0] as String? ?? "?") references a missing row of \(row[2] as String? ?? "?")"
+            }
+            return lines + orphans
+        }
+    }
+
+    /// The synchronous level of the writer connection (2 = FULL), for tests and `--version`-like reports.
+    public func synchronousLevel() throws -> Int {
+        try write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {

@@ -54,7 +54,9 @@ public final class ObjectStore: Sendable {
     }
 
     /// Opens the store at `root`. Write access holds a shared lock for the object's lifetime, so
-    /// that `gc` (which takes the lock exclusively) never sweeps while a writer is active.
+    /// that `gc` (which takes the lock exclusively) never sweeps while a writer is active; a writer
+    /// that opens the store while no other process uses it first removes the temporary files of
+    /// writers that were killed (see `StoreLock.acquireShared`).
     public init(root: URL, access: Access = .read, lockTimeout: Double = 30) throws {
         let configURL = root.appendingPathComponent(ObjectStore.configName)
         var isDirectory: ObjCBool = false
@@ -74,7 +76,11 @@ public final class ObjectStore: Sendable {
         self.config = config
         switch access {
         case .read: self.lock = nil
-        case .write: self.lock = try StoreLock.acquire(path: root.appendingPathComponent(ObjectStore.lockName).path, mode: .shared, timeout: lockTimeout)
+        case .write:
+            // A writer that finds the store unused removes what killed writers left in tmp/.
+            self.lock = try StoreLock.acquireShared(path: root.appendingPathComponent(ObjectStore.lockName).path, timeout: lockTimeout) {
+                _ = ObjectStore.clearDebris(ObjectStore.temporaryName, in: root, apply: true)
+            }
         }
     }
 
@@ -153,7 +159,7 @@ public final class ObjectStore: Sendable {
     private func writeObject(_ bytes: UnsafeRawBufferPointer, id: ObjectID, kind: ObjectKind, compressor: ZstdCompressor,
                              staging: Bool) throws -> (result: PutResult, staged: StagedFile?) {
         let destination = path(of: id)
-        if FileManager.default.fileExists(atPath: destination.path) {
+        if touch(destination.path) {
             return (PutResult(id: id, wasNew: false, storedBytes: 0, rawBytes: bytes.count), nil)
         }
         let encoded = encode(bytes, compressor: compressor)
@@ -174,6 +180,15 @@ public final class ObjectStore: Sendable {
         }
         let storedBytes = 1 + (encoded.payload?.count ?? bytes.count)
         return (PutResult(id: id, wasNew: true, storedBytes: storedBytes, rawBytes: bytes.count), staged)
+    }
+
+    /// Sets an existing object's modification time to now and returns true; false when there is
+    /// no such object. A write that deduplicates onto an old object that nothing references yet
+    /// (a copy from an earlier, collected run) must make it look new, or gc's grace period, which
+    /// is what protects a stored object until its reference is recorded, would not cover it.
+    private func touch(_ path: String) -> Bool {
+        if utimensat(AT_FDCWD, path, nil, 0) == 0 { return true }
+        return errno != ENOENT && FileManager.default.fileExists(atPath: path)
     }
 
     /// Calls `body` with the compressed payload when there is one, else with the raw bytes.

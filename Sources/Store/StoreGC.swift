@@ -7,17 +7,24 @@ public struct GCReport: Sendable, Codable, Equatable {
     /// Unreachable objects spared because they are younger than the grace period.
     public var sparedYoung = 0
     public var reclaimedBytes = 0
-    public var temporaryFilesRemoved = 0
+    /// Temporary files in `tmp/`: all of killed writers, since no writer runs while gc does.
+    public var temporaryFiles = DebrisReport()
+    /// Run working directories in `scratch/`: of killed runs, and those kept after a failure or
+    /// with `--keep-scratch`.
+    public var scratchDirectories = DebrisReport()
     public var applied = false
 }
 
 extension ObjectStore {
     /// Marks everything reachable from the roots, then (with `apply`) deletes the rest. Runs under
     /// the store's exclusive lock, and reads the roots (`roots`, called once) only once it holds
-    /// it: a reference recorded before gc took the lock is seen. A writer that stored an object
-    /// and has not yet recorded its reference is covered by the grace period: objects younger
-    /// than it are spared, and a write that finds its object already stored refreshes that
-    /// object's time, so an old unreferenced copy that a run is about to reference looks new.
+    /// it: a reference recorded before gc took the lock is seen, and no writer can be between
+    /// storing an object and recording its reference (writers hold the lock shared until they
+    /// have recorded). Objects younger than the grace period are spared all the same, for ids a
+    /// user holds outside the lineage (`store add` prints one to put in an experiment file); a
+    /// write that finds its object already stored refreshes that object's time, so re-adding an
+    /// old unreferenced copy makes it look new. Under the exclusive lock every temporary file and
+    /// scratch directory belongs to a process that is gone: all of them are removed.
     public func collectGarbage(roots: () throws -> [ObjectID], apply: Bool, lockTimeout: Double, now: Date = Date()) throws -> GCReport {
         let lock = try StoreLock.acquire(path: lockPath, mode: .exclusive, timeout: lockTimeout)
         defer { withExtendedLifetime(lock) {} }
@@ -35,14 +42,8 @@ extension ObjectStore {
             report.reclaimedBytes += (attributes?[.size] as? Int) ?? 0
             if apply { try remove(id) }
         }
-        let temporaries = (try? FileManager.default.contentsOfDirectory(atPath: temporaryDirectory.path)) ?? []
-        for name in temporaries {
-            let file = temporaryDirectory.appendingPathComponent(name)
-            let attributes = try? FileManager.default.attributesOfItem(atPath: file.path)
-            guard let modified = attributes?[.modificationDate] as? Date, now.timeIntervalSince(modified) >= grace else { continue }
-            report.temporaryFilesRemoved += 1
-            if apply { try? FileManager.default.removeItem(at: file) }
-        }
+        report.temporaryFiles = ObjectStore.clearDebris(ObjectStore.temporaryName, in: root, apply: apply)
+        report.scratchDirectories = ObjectStore.clearDebris(ObjectStore.scratchName, in: root, apply: apply)
         return report
     }
 }

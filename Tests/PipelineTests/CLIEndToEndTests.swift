@@ -202,10 +202,15 @@ import Testing
 
         let running = try #require(try json(try cli(["runs", "--json"]).stdout) as? [[String: Any]])
         #expect(running.first?["status"] as? String == "running")
+        let killedRun = try #require(running.first?["id"] as? String)
+        let killedScratch = sandbox.path("store/scratch/\(killedRun)").path
+        #expect(FileManager.default.fileExists(atPath: killedScratch + "/slow"))
 
         try sandbox.write("", to: "fast")
         let resumed = try cli(["run", "exp.toml"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
+        // The killed run's scratch directory went when the next run found its process gone.
+        #expect(!FileManager.default.fileExists(atPath: killedScratch))
         #expect(resumed.stdout.contains("step first [command] cached"), "\(resumed.stdout)")
         #expect(resumed.stdout.contains("step slow [command] succeeded") && resumed.stdout.contains("step last [command] succeeded"))
         let runs = try #require(try json(try cli(["runs", "--json"]).stdout) as? [[String: Any]])

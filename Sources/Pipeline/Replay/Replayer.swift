@@ -51,7 +51,7 @@ public final class Replayer {
                                        blas: params["engine.blas"] ?? PipelineRunner.engineEnvironment(spec, version: engineVersion).blas,
                                        threads: params["engine.threads"].flatMap(Int.init) ?? spec.engine.threads)
         let seed = run.seed ?? spec.seeds.first ?? 1
-        let scratch = (scratchRoot ?? store.root.appendingPathComponent("scratch")).appendingPathComponent("replay-\(run.id)-\(getpid())")
+        let scratch = (scratchRoot ?? store.scratchDirectory).appendingPathComponent("replay-\(run.id)-\(getpid())")
         defer { if !keepScratch { Scratch.remove(scratch) } }
 
         var recorded: [String: RunDetails.StepDetails] = [:]

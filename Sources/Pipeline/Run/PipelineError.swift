@@ -16,7 +16,7 @@ public enum PipelineError: Error, CustomStringConvertible, Sendable {
         case .unknownStep(let name, let hint): return "the experiment has no step \"\(name)\"; \(hint)"
         case .stepFailed(let runID, let step, let message, let scratch):
             var text = "step \(step) failed (run \(runID)): \(message)"
-            if let scratch { text += "\nits scratch directory is kept at \(scratch)" }
+            if let scratch { text += "\nits scratch directory is kept at \(scratch) (`iopo-exp store gc --apply` removes it)" }
             text += "\nfinished steps are kept; run again to resume from the cache"
             return text
         case .blasNotHonoured(let requested, let reported):

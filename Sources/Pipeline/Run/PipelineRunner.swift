@@ -72,6 +72,7 @@ public final class PipelineRunner {
     public func run(_ spec: ExperimentSpec, options: RunOptions) throws -> [RunSummary] {
         _ = try selectedSteps(spec, options)
         try lineage.markInterruptedRuns()
+        try Scratch.removeAbandoned(in: options.scratchRoot ?? store.scratchDirectory, lineage: lineage)
         let specID = try store.addBytes(Array(spec.source.utf8))
         let gitDirectory = options.gitDirectory ?? URL(fileURLWithPath: spec.file).deletingLastPathComponent()
         let git = try GitCapture.capture(directory: gitDirectory) { patch in try self.store.addBytes(patch).description }

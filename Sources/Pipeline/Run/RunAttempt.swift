@@ -16,7 +16,7 @@ struct RunAttempt {
     var runID: String { recorder.runID }
     var reporter: any RunReporter { runner.reporter }
     var store: ObjectStore { runner.store }
-    var scratch: URL { (options.scratchRoot ?? store.root.appendingPathComponent("scratch")).appendingPathComponent(runID) }
+    var scratch: URL { (options.scratchRoot ?? store.scratchDirectory).appendingPathComponent(runID) }
 
     func execute() throws -> RunSummary {
         let started = Date()

@@ -1,4 +1,6 @@
+import Basics
 import Foundation
+import Lineage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,24 +21,36 @@ enum Scratch {
     }
 
     /// Deletes a tree even where it was made read-only.
-    static func remove(_ url: URL) {
-        makeWritable(url)
-        try? FileManager.default.removeItem(at: url)
-    }
-
-    private static func makeWritable(_ url: URL) {
-        var info = stat()
-        guard lstat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return }
-        chmod(url.path, (info.st_mode | 0o700) & 0o7777)
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? [] {
-            makeWritable(url.appendingPathComponent(name))
-        }
-    }
+    static func remove(_ url: URL) { FileTree.remove(url) }
 
     /// Creates `url` fresh (removing whatever a crashed earlier attempt left).
     static func fresh(_ url: URL) throws {
         if FileManager.default.fileExists(atPath: url.path) { remove(url) }
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    /// Removes the scratch directories that killed runs left in `root`: those of runs the lineage
+    /// marks interrupted, and replays' (`replay-<run>-<pid>`) whose process is gone. Directories
+    /// of failed runs and of runs with `--keep-scratch` were kept on purpose and stay (until
+    /// `store gc --apply`). Returns the names removed.
+    @discardableResult
+    static func removeAbandoned(in root: URL, lineage: LineageDatabase) throws -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        guard !names.isEmpty else { return [] }
+        let interrupted = Set(try lineage.runs(status: .interrupted).map(\.id))
+        var removed: [String] = []
+        for name in names.sorted() {
+            let abandoned: Bool
+            if name.hasPrefix("replay-"), let pid = Int32(name.split(separator: "-").last ?? "") {
+                abandoned = pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH
+            } else {
+                abandoned = interrupted.contains(name)
+            }
+            guard abandoned else { continue }
+            remove(root.appendingPathComponent(name))
+            removed.append(name)
+        }
+        return removed
     }
 
     /// Removes `url` if it is an empty directory.

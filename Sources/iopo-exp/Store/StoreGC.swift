@@ -15,7 +15,8 @@ struct StoreGC: ParsableCommand {
         let report = try lineage.store.collectGarbage(roots: { try lineage.referencedObjects() }, apply: apply, lockTimeout: lockTimeout)
         if output.json { try Output.printJSON(report); return }
         let verb = apply ? "removed" : "would remove"
-        print("\(report.reachable) reachable objects kept; \(verb) \(report.unreachable.count) unreachable objects (\(Output.bytes(report.reclaimedBytes))); \(report.sparedYoung) spared as younger than the grace period; \(verb) \(report.temporaryFilesRemoved) stale temporary files")
-        if !apply && !report.unreachable.isEmpty { print("run with --apply to delete") }
+        print("\(report.reachable) reachable objects kept; \(verb) \(report.unreachable.count) unreachable objects (\(Output.bytes(report.reclaimedBytes))); \(report.sparedYoung) spared as younger than the grace period")
+        print("\(verb) \(report.temporaryFiles.entries) temporary files of killed writers (\(Output.bytes(report.temporaryFiles.bytes))) and \(report.scratchDirectories.entries) run scratch directories (\(Output.bytes(report.scratchDirectories.bytes)))")
+        if !apply && (!report.unreachable.isEmpty || report.temporaryFiles.entries + report.scratchDirectories.entries > 0) { print("run with --apply to delete") }
     }
 }

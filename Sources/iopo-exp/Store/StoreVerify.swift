@@ -14,13 +14,31 @@ struct StoreVerify: ParsableCommand {
         let lineage = try storeOptions.openLineage()
         let roots = deep ? try lineage.referencedObjects() : nil
         let report = try lineage.store.verify(deep: deep, roots: roots)
-        if output.json { try Output.printJSON(report) } else {
+        let databaseProblems = try lineage.integrityProblems()
+        if output.json { try Output.printJSON(Report(store: report, lineageProblems: databaseProblems)) } else {
             print("checked \(report.checkedObjects) objects: \(report.corrupt.count) corrupt, \(report.missing.count) missing\(deep ? ", \(report.dangling.count) dangling (unreferenced)" : "")")
             for problem in report.corrupt { print("corrupt  \(problem.id)  \(problem.detail)") }
             for problem in report.missing { print("missing  \(problem.id)  \(problem.detail)") }
             for id in report.dangling { print("dangling \(id)") }
             if report.temporaryFiles > 0 { print("\(report.temporaryFiles) temporary files left by interrupted writers (gc removes them)") }
+            print("lineage database \(lineage.path): \(databaseProblems.isEmpty ? "intact" : "\(databaseProblems.count) problems")")
+            for problem in databaseProblems { print("lineage  \(problem)") }
         }
         if !report.isClean { throw CLIError(code: .corruptStore, message: "the store is not intact") }
+        if !databaseProblems.isEmpty { throw CLIError(code: .corruptStore, message: "the lineage database \(lineage.path) is not intact") }
+    }
+
+    /// `--json`: the store's report, with the database's problems as one more field.
+    struct Report: Encodable {
+        var store: VerifyReport
+        var lineageProblems: [String]
+
+        enum Key: String, CodingKey { case lineageProblems }
+
+        func encode(to encoder: any Encoder) throws {
+            try store.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(lineageProblems, forKey: .lineageProblems)
+        }
     }
 }
