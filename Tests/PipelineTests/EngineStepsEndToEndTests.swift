@@ -9,33 +9,22 @@ import Testing
 @Suite(.serialized) struct EngineStepsEndToEndTests {
     /// `experiments/iopo_qwen2.toml` with every size replaced by a tiny one (same steps, same
     /// references, same table), so the test exercises the file users run.
-    static func tinyMainExperiment() throws -> String {
-        var text = try String(contentsOf: repositoryRoot.appendingPathComponent("experiments/iopo_qwen2.toml"), encoding: .utf8)
-        let sizes: [(String, String)] = [
-            ("threads", "1"), ("hidden_size", "16"), ("num_hidden_layers", "1"), ("num_attention_heads", "2"),
-            ("num_key_value_heads", "1"), ("intermediate_size", "32"), ("vocab_size", "320"),
-            ("train_quadruples", "8"), ("eval_in_domain", "3"), ("eval_out_of_domain", "2"), ("max_constraints", "3"),
-            ("max_examples", "4"),
-        ]
-        for (key, value) in sizes {
-            let pattern = try Regex("(?m)^\(key) = .*$")
-            #expect(text.contains(pattern), "experiments/iopo_qwen2.toml has no `\(key) = …` line")
-            text = text.replacing(pattern, with: "\(key) = \(value)")
-        }
-        // Short answers keep generation quick; the judge still checks every constraint.
-        return text.replacingOccurrences(of: "judge = \"rule\"", with: "judge = \"rule\"\nmax_tokens = 24")
-    }
+    static let tinyExperiment = repositoryRoot.appendingPathComponent("experiments/iopo_tiny.toml")
+    static let tinyLock = repositoryRoot.appendingPathComponent("experiments/iopo_tiny.lock")
 
     func json(_ text: String) throws -> Any { try JSONSerialization.jsonObject(with: Data(text.utf8)) }
 
     @Test func theMainExperimentAtTinySizeRunsCachesReplaysAndTabulates() throws {
         let sandbox = try Sandbox(); defer { sandbox.cleanup() }
         let cli = CLIRun(directory: sandbox.directory)
-        try sandbox.write(try EngineStepsEndToEndTests.tinyMainExperiment(), to: "exp.toml")
+        try FileManager.default.copyItem(at: EngineStepsEndToEndTests.tinyExperiment, to: sandbox.path("exp.toml"))
+        try FileManager.default.copyItem(at: EngineStepsEndToEndTests.tinyLock, to: sandbox.path("exp.lock"))
         try FileManager.default.copyItem(at: TableTests.paperFile, to: sandbox.path("paper_results.toml"))
 
+        // The published lock holds: this build reproduces every output id of experiments/iopo_tiny.lock.
         let first = try cli(["run", "exp.toml"])
         #expect(first.status == 0, "\(first.stdout)\n\(first.stderr)")
+        #expect(first.stdout.contains("outputs match the lock"), "\(first.stdout)")
         for step in ["data", "sft", "dpo", "iopo", "iopo_no_input", "eval_sft", "eval_iopo", "tables"] {
             #expect(first.stdout.contains("step \(step) ["), "no line for \(step) in\n\(first.stdout)")
         }
@@ -60,6 +49,27 @@ import Testing
         let diff = try cli(["diff", "last", "last~1", "--all"])
         #expect(diff.status == 0, "\(diff.stderr)")
         #expect(diff.stdout.contains("eval_iopo/in_domain/if_s"), "\(diff.stdout)")
+
+        // Writing the lock from the cached rerun gives the published file byte for byte.
+        let published = try String(contentsOf: EngineStepsEndToEndTests.tinyLock, encoding: .utf8)
+        let rewrite = try cli(["run", "exp.toml", "--write-lock"])
+        #expect(rewrite.status == 0, "\(rewrite.stderr)")
+        #expect(sandbox.read("exp.lock") == published)
+
+        // A lock that disagrees exits 5 and names the step and output.
+        let tampered = published.replacingOccurrences(of: "\"model\": \"sha256:", with: "\"model\": \"sha256:0", options: [], range: nil)
+        #expect(tampered != published)
+        try sandbox.write(String(tampered), to: "exp.lock")
+        let mismatch = try cli(["run", "exp.toml"])
+        #expect(mismatch.status == 5, "\(mismatch.stdout)\n\(mismatch.stderr)")
+        #expect(mismatch.stderr.contains("outputs differ from the lock"), "\(mismatch.stderr)")
+        #expect(mismatch.stderr.contains("seed 1, step sft, output model: locked sha256:0"), "\(mismatch.stderr)")
+        // A malformed lock is refused before anything runs.
+        try sandbox.write("{\"format\": 1, \"experiment\": 3}", to: "exp.lock")
+        let malformed = try cli(["run", "exp.toml", "--force"])
+        #expect(malformed.status == 2, "\(malformed.stderr)")
+        #expect(malformed.stderr.contains("exp.lock: field experiment must be a string"), "\(malformed.stderr)")
+        #expect(try cli(["run", "exp.toml", "--no-lock"]).status == 0)
     }
 
     /// 96 SFT sequences, one per optimizer step: checkpoints at steps 20, 40, 60 and 80.

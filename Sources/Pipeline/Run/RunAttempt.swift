@@ -131,6 +131,7 @@ struct RunAttempt {
             let failure = error as? StepExecutionError
             throw StepAttemptFailure(stepID: stepID, message: failure?.message ?? "\(error)", logs: failure?.logs ?? [:], scratch: execution.directory)
         }
+        reporter.stepOutputsStored(step.name, outputs: outcome.outputs)
         try recorder.stepSucceeded(stepID!, name: step.name, outcome: outcome)
         planner.cache.add(key, .init(stepID: stepID!, runID: runID, stepName: step.name, outputs: outcome.outputs, logs: outcome.logs,
                                      execution: outcome.executionParams))

@@ -12,6 +12,13 @@ public protocol RunReporter: Sendable {
     func stepFinished(_ step: String, kind: String, status: StepStatus, seconds: Double, detail: String?)
     func runFinished(runID: String, status: RunRecord.Status, seconds: Double, executed: Int, cached: Int)
     func message(_ text: String)
+    /// A step's outputs are in the store and its lineage row is not yet written: the window a
+    /// concurrent `store gc` must not fall into. Tests use it to run gc exactly there.
+    func stepOutputsStored(_ step: String, outputs: [String: ArtifactRef])
+}
+
+extension RunReporter {
+    public func stepOutputsStored(_ step: String, outputs: [String: ArtifactRef]) {}
 }
 
 /// Says nothing (tests, `--json`).

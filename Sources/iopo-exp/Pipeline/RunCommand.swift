@@ -11,7 +11,9 @@ struct RunCommand: ParsableCommand {
             Each step's key hashes its kind, parameters, input ids, the engine version and the pinned \
             environment; a step whose key has a stored result is recorded as cached. A failed step \
             fails the run but keeps everything finished; run again to resume. One run per seed, \
-            grouped. When [engine] pins an OpenBLAS kernel family or thread count the process does not \
+            grouped. When a lock file sits beside the experiment file (x.toml → x.lock), the output \
+            ids of every step are compared with it after the run, and the command exits 5 naming \
+            every step whose output differs; --write-lock writes it from this run. When [engine] pins an OpenBLAS kernel family or thread count the process does not \
             have, the command re-executes itself with OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS set.
             """)
     @OptionGroup var storeOptions: StoreOptions
@@ -24,8 +26,13 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print the plan (cached / will run, with keys) without running anything.") var dryRun = false
     @Flag(help: "Refuse to run when the git work tree has uncommitted changes or untracked files.") var requireClean = false
     @Flag(help: "Keep each step's scratch directory (store/scratch/RUN/STEP) after it succeeds.") var keepScratch = false
+    @Flag(help: "Write the output ids of this run to the lock file beside the experiment file (x.toml → x.lock).") var writeLock = false
+    @Flag(help: "Do not compare the outputs with the lock file beside the experiment file.") var noLock = false
 
     func validate() throws {
+        if writeLock && noLock { throw ValidationError("--write-lock and --no-lock exclude each other") }
+        if writeLock && dryRun { throw ValidationError("--write-lock needs a run; drop --dry-run") }
+        if writeLock && !only.isEmpty { throw ValidationError("--write-lock records every step; drop --only") }
         if !forcedSteps.isEmpty && !force { throw ValidationError("unexpected arguments \(forcedSteps.joined(separator: " ")); to force steps write --force STEP...") }
     }
 
@@ -68,9 +75,33 @@ struct RunCommand: ParsableCommand {
                 }
                 return
             }
+            let lockPath = OutputLock.path(forExperiment: file)
+            // Read before the run, so a malformed lock fails before hours of work.
+            let lock = (noLock || writeLock || !FileManager.default.fileExists(atPath: lockPath)) ? nil : try OutputLock.read(from: lockPath)
             let summaries = try runner.run(spec, options: options)
-            if output.json { try Output.printJSON(summaries); return }
-            if summaries.count > 1, let group = summaries.first?.groupID { print("group \(group): \(summaries.count) runs (iopo-exp table \(group))") }
+            if output.json { try Output.printJSON(summaries) }
+            if summaries.count > 1, let group = summaries.first?.groupID, !output.json { print("group \(group): \(summaries.count) runs (iopo-exp table \(group))") }
+            if writeLock {
+                try OutputLock(spec: spec, runs: summaries).write(to: lockPath)
+                if !output.json { print("wrote \(lockPath): the output ids of \(summaries.count) seed(s)") }
+            }
+            if let lock { try check(summaries, against: lock, at: lockPath, spec: spec) }
         }
+    }
+
+    /// Exit 5 naming every step whose output differs from the lock.
+    func check(_ summaries: [RunSummary], against lock: OutputLock, at path: String, spec: ExperimentSpec) throws {
+        let differences = lock.differences(from: summaries, onlySomeSteps: !only.isEmpty)
+        guard !differences.isEmpty else {
+            if !output.json { print("outputs match the lock \(path)") }
+            return
+        }
+        var lines = differences.map { "  \($0)" }
+        if lock.blas != spec.engine.blas || lock.threads != spec.engine.threads {
+            lines.append("  the lock was made with blas \(lock.blas ?? "(OpenBLAS's choice)"), \(lock.threads) thread(s); this run used blas \(spec.engine.blas ?? "(OpenBLAS's choice)"), \(spec.engine.threads)")
+        }
+        let steps = Set(differences.map(\.step)).sorted()
+        throw CLIError(code: .checkFailed, message: "outputs differ from the lock \(path) in \(steps.count) step(s): \(steps.joined(separator: ", "))\n" + lines.joined(separator: "\n")
+                       + "\n(see docs/determinism.md; run --write-lock records this run's outputs as the lock)")
     }
 }
