@@ -106,7 +106,9 @@ import Testing
             (#"{"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 4, "num_key_value_heads": 3, "intermediate_size": 8, "vocab_size": 300}"#, "num_key_value_heads"),
             (#"{"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 4, "intermediate_size": 8}"#, "vocab_size"),
             (#"{"hidden_size": 32, "num_hidden_layers": 0, "num_attention_heads": 4, "intermediate_size": 8, "vocab_size": 300}"#, "num_hidden_layers"),
-            (#"{"model_type": "llama", "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 4, "intermediate_size": 8, "vocab_size": 300}"#, "model_type"),
+            (#"{"model_type": "mistral", "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 4, "intermediate_size": 8, "vocab_size": 300}"#, "model_type"),
+            (#"{"model_type": "llama", "attention_bias": true, "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 4, "intermediate_size": 8, "vocab_size": 300}"#, "attention_bias"),
+            (#"{"model_type": "llama", "head_dim": 16, "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 4, "intermediate_size": 8, "vocab_size": 300}"#, "head_dim"),
             (#"{"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 4, "intermediate_size": 8, "vocab_size": 100}"#, "vocabulary"),
             (#"{"hidden_size": 32,"#, "not valid JSON"),
         ]

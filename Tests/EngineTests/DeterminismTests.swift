@@ -11,7 +11,7 @@ struct DeterminismTests {
     /// Trains a tiny model (full or LoRA) for a few AdamW steps from `seed`; returns the bytes of
     /// every trainable tensor.
     func train(seed: UInt64, lora: Bool) throws -> [NamedTensor] {
-        let model = try Qwen2Model(config: tinyConfig(), seed: seed)
+        let model = try DecoderModel(config: tinyConfig(), seed: seed)
         if lora { try model.attachLoRA(LoRAConfig(rank: 2, alpha: 4), seed: seed) }
         let optimizer = AdamW(config: AdamWConfig(weightDecay: 0.01), model: model)
         let schedule = CosineSchedule(peak: 3e-3, warmupRatio: 0.2, totalSteps: 5)

@@ -8,10 +8,10 @@ import Testing
 
 @Suite("Generation")
 struct GenerateTests {
-    func model(tied: Bool = false, maxPositions: Int = 64) throws -> Qwen2Model {
+    func model(tied: Bool = false, maxPositions: Int = 64) throws -> DecoderModel {
         var config = tinyConfig(tied: tied, vocab: 29)
         config.maxPositionEmbeddings = maxPositions
-        return try Qwen2Model(config: config, seed: 51, initializerRange: 0.3)
+        return try DecoderModel(config: config, seed: 51, initializerRange: 0.3)
     }
 
     @Test("KV-cache logits equal the full forward's at every position (prefill, then one token at a time)", arguments: [false, true])
@@ -23,7 +23,7 @@ struct GenerateTests {
         let tokens = (0..<75).map { _ in Int32(rng.nextInt(below: vocab)) }
         var config = model.config
         config.maxPositionEmbeddings = 128
-        let wide = try Qwen2Model(config: config, tensors: model.namedTensors())
+        let wide = try DecoderModel(config: config, tensors: model.namedTensors())
         let full = try wide.forward(try Batch(sequences: [tokens], promptLengths: [1]), returnLogits: true).logits!
         let generator = Generator(model: wide)
         let prefill = 67

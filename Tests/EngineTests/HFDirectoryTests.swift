@@ -5,13 +5,13 @@ import Testing
 
 /// A tiny Qwen2 configuration and deterministic tensors for it.
 enum TinyQwen2 {
-    static func config(vocabSize: Int, tied: Bool = false) -> Qwen2HFConfig {
-        Qwen2HFConfig(vocabSize: vocabSize, hiddenSize: 16, intermediateSize: 24, numHiddenLayers: 2,
+    static func config(vocabSize: Int, tied: Bool = false) -> HFDecoderConfig {
+        HFDecoderConfig(vocabSize: vocabSize, hiddenSize: 16, intermediateSize: 24, numHiddenLayers: 2,
                       numAttentionHeads: 4, numKeyValueHeads: 2, maxPositionEmbeddings: 64,
                       tieWordEmbeddings: tied, bosTokenID: vocabSize - 3, eosTokenID: vocabSize - 1)
     }
 
-    static func tensors(for config: Qwen2HFConfig) -> [NamedTensor] {
+    static func tensors(for config: HFDecoderConfig) -> [NamedTensor] {
         var state: UInt64 = 7
         return config.expectedShapes.keys.sorted().map { name in
             let shape = config.expectedShapes[name]!
@@ -33,12 +33,12 @@ private func fileBytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
     @Test func exportReimportExportIsByteIdentical() throws {
         let directory = try TemporaryDirectory()
         let config = TinyQwen2.config(vocabSize: tokenizer.vocabularySize)
-        let model = HFModelDirectory(qwen2: config, tensors: TinyQwen2.tensors(for: config), tokenizer: tokenizer)
+        let model = HFModelDirectory(decoder: config, tensors: TinyQwen2.tensors(for: config), tokenizer: tokenizer)
         let first = directory.file("first"), second = directory.file("second")
         try model.write(to: first)
         let read = try HFModelDirectory.read(from: first)
         #expect(read.tensors == model.tensors)
-        #expect(try read.qwen2Config() == config)
+        #expect(try read.decoderConfig() == config)
         #expect(read.tokenizer.map(HFTokenizerJSON.encode) == HFTokenizerJSON.encode(tokenizer))
         try read.write(to: second)
         let names = ["config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]
@@ -52,7 +52,7 @@ private func fileBytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
         // transformers 5 writes the template to chat_template.jinja instead of tokenizer_config.json.
         let directory = try TemporaryDirectory()
         let config = TinyQwen2.config(vocabSize: tokenizer.vocabularySize)
-        try HFModelDirectory(qwen2: config, tensors: TinyQwen2.tensors(for: config), tokenizer: tokenizer).write(to: directory.url)
+        try HFModelDirectory(decoder: config, tensors: TinyQwen2.tensors(for: config), tokenizer: tokenizer).write(to: directory.url)
         #expect(try HFModelDirectory.readTokenizer(from: directory.url)?.chatTemplate == ChatTemplate.qwen2)
         try Data("{{ messages }}".utf8).write(to: directory.file("chat_template.jinja"))
         #expect(try HFModelDirectory.readTokenizer(from: directory.url)?.chatTemplate == "{{ messages }}")
@@ -93,7 +93,7 @@ private func fileBytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
         let config = TinyQwen2.config(vocabSize: 400, tied: true)
         #expect(config.expectedShapes["lm_head.weight"] == nil)
         let directory = try TemporaryDirectory()
-        try HFModelDirectory(qwen2: config, tensors: TinyQwen2.tensors(for: config), tokenizer: nil).write(to: directory.url)
+        try HFModelDirectory(decoder: config, tensors: TinyQwen2.tensors(for: config), tokenizer: nil).write(to: directory.url)
         let read = try HFModelDirectory.read(from: directory.url)
         #expect(read.tokenizer == nil)
         #expect(!read.tensors.contains { $0.name == "lm_head.weight" })
@@ -108,15 +108,15 @@ private func fileBytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
         tensors[index] = NamedTensor(name: tensors[index].name, shape: [16, 16], values: [Float](repeating: 0, count: 256))
         #expect(throws: CheckpointError.invalidTensor(file: file, tensor: "model.layers.1.self_attn.k_proj.weight",
                                                       detail: "shape [16, 16], expected [8, 16] from config.json")) {
-            try HFModelDirectory(qwen2: config, tensors: tensors, tokenizer: nil).write(to: directory.url)
+            try HFModelDirectory(decoder: config, tensors: tensors, tokenizer: nil).write(to: directory.url)
         }
         let missing = TinyQwen2.tensors(for: config).filter { $0.name != "model.norm.weight" }
         #expect(throws: CheckpointError.missingTensors(file: file, names: ["model.norm.weight"])) {
-            try HFModelDirectory(qwen2: config, tensors: missing, tokenizer: nil).write(to: directory.url)
+            try HFModelDirectory(decoder: config, tensors: missing, tokenizer: nil).write(to: directory.url)
         }
         let extra = TinyQwen2.tensors(for: config) + [NamedTensor(name: "model.extra", shape: [1], values: [0])]
         #expect(throws: CheckpointError.unexpectedTensors(file: file, names: ["model.extra"])) {
-            try HFModelDirectory(qwen2: config, tensors: extra, tokenizer: nil).write(to: directory.url)
+            try HFModelDirectory(decoder: config, tensors: extra, tokenizer: nil).write(to: directory.url)
         }
         // Nothing was written by the failed exports.
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty)
@@ -159,13 +159,13 @@ private func fileBytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
          "rope_parameters": {"rope_theta": 10000.0, "rope_type": "default"}, "sliding_window": null,
          "tie_word_embeddings": false, "vocab_size": 2000}
         """
-        let config = try Qwen2HFConfig(document: try JSONParser.parse(text, options: .interchange))
+        let config = try HFDecoderConfig(document: try JSONParser.parse(text, options: .interchange))
         #expect(config.ropeTheta == 10_000)
         #expect(config.eosTokenID == 7)
         #expect(config.bosTokenID == nil)
         #expect(config.headDim == 16)
         let yarn = text.replacingOccurrences(of: "\"rope_type\": \"default\"", with: "\"rope_type\": \"yarn\"")
-        #expect(throws: CheckpointError.self) { try Qwen2HFConfig(document: try JSONParser.parse(yarn, options: .interchange)) }
+        #expect(throws: CheckpointError.self) { try HFDecoderConfig(document: try JSONParser.parse(yarn, options: .interchange)) }
     }
 
     @Test func missingFilesAreNamed() throws {
@@ -270,10 +270,10 @@ private func fileBytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
     func reexportsHuggingFaceFiles() throws {
         let source = URL(fileURLWithPath: Self.input!), destination = URL(fileURLWithPath: Self.output!)
         let model = try HFModelDirectory.read(from: source.appendingPathComponent("model"))
-        let config = try model.qwen2Config()
+        let config = try model.decoderConfig()
         let tokenizer = try #require(model.tokenizer)
         // Re-export through the engine's own config type, as the engine does after training.
-        try HFModelDirectory(qwen2: config, tensors: model.tensors, tokenizer: tokenizer)
+        try HFModelDirectory(decoder: config, tensors: model.tensors, tokenizer: tokenizer)
             .write(to: destination.appendingPathComponent("model"))
         let adapter = try PEFTAdapterDirectory.read(from: source.appendingPathComponent("adapter"))
         try adapter.write(to: destination.appendingPathComponent("adapter"))

@@ -52,9 +52,9 @@ struct LearningTests {
         let total = counts.reduce(0, +)
         let unigramEntropy = -counts.filter { $0 > 0 }.reduce(0) { $0 + $1 / total * log($1 / total) }
 
-        let config = Qwen2Config(hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2,
+        let config = DecoderConfig(hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2,
                                  intermediateSize: 64, vocabSize: vocab, maxPositionEmbeddings: 64)
-        let model = try Qwen2Model(config: config, seed: 3)
+        let model = try DecoderModel(config: config, seed: 3)
         let optimizer = AdamW(config: AdamWConfig(weightDecay: 0.01), model: model)
         let schedule = CosineSchedule(peak: 1e-2, warmupRatio: 0.05, totalSteps: steps)
         let evaluation = try Batch(sequences: heldOut, promptLengths: heldOut.map { _ in 1 })

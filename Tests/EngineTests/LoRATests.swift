@@ -8,8 +8,8 @@ import Testing
 @Suite("LoRA")
 struct LoRATests {
     /// A model with adapters whose B is non-zero, so the adapters change the output.
-    func adaptedModel(targets: [LoRATarget] = LoRATarget.allCases) throws -> Qwen2Model {
-        let model = try Qwen2Model(config: tinyConfig(), seed: 21, initializerRange: 0.2)
+    func adaptedModel(targets: [LoRATarget] = LoRATarget.allCases) throws -> DecoderModel {
+        let model = try DecoderModel(config: tinyConfig(), seed: 21, initializerRange: 0.2)
         try model.attachLoRA(LoRAConfig(rank: 4, alpha: 8, targetModules: targets), seed: 22)
         let adapters = model.adapters!
         for module in adapters.modules {
@@ -20,7 +20,7 @@ struct LoRATests {
 
     @Test("initialisation: A Kaiming-uniform within ±1/sqrt(in), B zero; fresh adapters leave the output unchanged")
     func initialisation() throws {
-        let model = try Qwen2Model(config: tinyConfig(), seed: 1, initializerRange: 0.2)
+        let model = try DecoderModel(config: tinyConfig(), seed: 1, initializerRange: 0.2)
         let batch = try tinyBatch()
         let before = try model.forward(batch)
         try model.attachLoRA(LoRAConfig(rank: 4, alpha: 8), seed: 2)
@@ -37,7 +37,7 @@ struct LoRATests {
         let after = try model.forward(batch)
         #expect(after.tokenLogProbs == before.tokenLogProbs)
         // Same seed, same adapters.
-        let other = try Qwen2Model(config: tinyConfig(), seed: 1, initializerRange: 0.2)
+        let other = try DecoderModel(config: tinyConfig(), seed: 1, initializerRange: 0.2)
         try other.attachLoRA(LoRAConfig(rank: 4, alpha: 8), seed: 2)
         #expect(try other.loraTensors() == model.loraTensors())
     }
@@ -59,7 +59,7 @@ struct LoRATests {
         ])
         #expect(tensors[0].shape == [4, 16] && tensors[1].shape == [16, 4])
         #expect(tensors[2].shape == [4, 16] && tensors[3].shape == [24, 4])
-        let all = try Qwen2Model(config: tinyConfig(), seed: 1)
+        let all = try DecoderModel(config: tinyConfig(), seed: 1)
         try all.attachLoRA(LoRAConfig(rank: 2, alpha: 4), seed: 1)
         let shapes = Dictionary(uniqueKeysWithValues: try all.loraTensors().map { ($0.name, $0.shape) })
         #expect(shapes["base_model.model.model.layers.1.self_attn.k_proj.lora_B.weight"] == [8, 2])
@@ -77,7 +77,7 @@ struct LoRATests {
     @Test("base frozen: only adapter gradients; adapters-off forward equals the base model")
     func frozenBaseAndSwitch() throws {
         let model = try adaptedModel()
-        let base = try Qwen2Model(config: tinyConfig(), seed: 21, initializerRange: 0.2)
+        let base = try DecoderModel(config: tinyConfig(), seed: 21, initializerRange: 0.2)
         let batch = try tinyBatch()
         let weightsBefore = model.namedTensors()
         let on = try model.forward(batch)
@@ -123,7 +123,7 @@ struct LoRATests {
         let model = try adaptedModel(targets: [.vProj, .upProj])
         let tensors = try model.loraTensors()
         let config = model.loraConfig!
-        let fresh = try Qwen2Model(config: tinyConfig(), seed: 21, initializerRange: 0.2)
+        let fresh = try DecoderModel(config: tinyConfig(), seed: 21, initializerRange: 0.2)
         try fresh.loadLoRA(config, tensors: tensors)
         let batch = try tinyBatch()
         #expect(try fresh.forward(batch).tokenLogProbs == model.forward(batch).tokenLogProbs)

@@ -8,11 +8,12 @@ import Foundation
 import Testing
 @testable import Engine
 
-/// A tiny Qwen2 config: 2 layers, GQA (4 heads over 2 key/value heads), head_dim 4.
-func tinyConfig(tied: Bool = false, vocab: Int = 13) -> Qwen2Config {
-    Qwen2Config(hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2,
+/// A tiny Qwen2 config (Llama without `attentionBias`): 2 layers, GQA (4 heads over 2
+/// key/value heads), head_dim 4.
+func tinyConfig(tied: Bool = false, vocab: Int = 13, attentionBias: Bool = true) -> DecoderConfig {
+    DecoderConfig(hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2,
                 intermediateSize: 24, vocabSize: vocab, maxPositionEmbeddings: 64,
-                rmsNormEps: 1e-6, ropeTheta: 10000, tieWordEmbeddings: tied)
+                rmsNormEps: 1e-6, ropeTheta: 10000, tieWordEmbeddings: tied, attentionBias: attentionBias)
 }
 
 /// Three sequences of lengths 7, 5, 9 (right padded to 9) with response-style masks.
@@ -31,7 +32,7 @@ func randomTokenWeights(_ batch: Batch, seed: UInt64) -> [Float] {
 }
 
 /// Checks the gradient of Σ w·logp with respect to each named tensor in `storage`.
-func checkModelGradients(_ model: Qwen2Model, batch: Batch, weights: [Float], label: String,
+func checkModelGradients(_ model: DecoderModel, batch: Batch, weights: [Float], label: String,
                          sourceLocation: SourceLocation = #_sourceLocation) throws {
     model.zeroGradients()
     _ = try model.forward(batch)
@@ -55,7 +56,7 @@ func checkModelGradients(_ model: Qwen2Model, batch: Batch, weights: [Float], la
 struct ModelGradientTests {
     @Test("every base parameter, untied lm_head", arguments: [false, true])
     func baseParameters(tied: Bool) throws {
-        let model = try Qwen2Model(config: tinyConfig(tied: tied), seed: 1, initializerRange: 0.3)
+        let model = try DecoderModel(config: tinyConfig(tied: tied), seed: 1, initializerRange: 0.3)
         let batch = try tinyBatch()
         // Every tensor is checked, including lm_head (untied) or the shared embedding (tied).
         let names = model.trainable.entries.map(\.name)
@@ -63,9 +64,19 @@ struct ModelGradientTests {
         try checkModelGradients(model, batch: batch, weights: randomTokenWeights(batch, seed: 7), label: tied ? "tied" : "untied")
     }
 
+    @Test("every base parameter of a Llama (no q/k/v bias)")
+    func llamaParameters() throws {
+        let model = try DecoderModel(config: tinyConfig(tied: true, attentionBias: false), seed: 2, initializerRange: 0.3)
+        let names = model.trainable.entries.map(\.name)
+        #expect(!names.contains { $0.hasSuffix("_proj.bias") }, "\(names)")
+        #expect(model.trainable.entries.map(\.count).reduce(0, +) == model.config.parameterCount)
+        let batch = try tinyBatch()
+        try checkModelGradients(model, batch: batch, weights: randomTokenWeights(batch, seed: 8), label: "llama")
+    }
+
     @Test("mean causal-LM loss weights differentiate the mean loss")
     func meanLoss() throws {
-        let model = try Qwen2Model(config: tinyConfig(), seed: 2, initializerRange: 0.3)
+        let model = try DecoderModel(config: tinyConfig(), seed: 2, initializerRange: 0.3)
         let batch = try tinyBatch(seed: 9)
         model.zeroGradients()
         let result = try model.forward(batch)
@@ -85,7 +96,7 @@ struct ModelGradientTests {
     @Test("LoRA A and B on all modules and on a subset")
     func loraParameters() throws {
         for targets in [LoRATarget.allCases, [.vProj, .upProj, .oProj]] {
-            let model = try Qwen2Model(config: tinyConfig(), seed: 3, initializerRange: 0.3)
+            let model = try DecoderModel(config: tinyConfig(), seed: 3, initializerRange: 0.3)
             try model.attachLoRA(LoRAConfig(rank: 2, alpha: 4, targetModules: targets), seed: 4)
             // B starts at zero, which makes dA vanish; give B values so both are exercised.
             let adapters = model.adapters!

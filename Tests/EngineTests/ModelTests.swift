@@ -8,7 +8,7 @@ import Testing
 
 /// Qwen2 forward for one sequence in float64, straight from the Hugging Face definition, using only
 /// the exported named tensors: logits [T, V].
-func referenceLogits(config: Qwen2Config, tensors: [NamedTensor], tokens: [Int32]) -> [[Double]] {
+func referenceLogits(config: DecoderConfig, tensors: [NamedTensor], tokens: [Int32]) -> [[Double]] {
     var w: [String: [Double]] = [:]
     for t in tensors { w[t.name] = t.values.map(Double.init) }
     let c = config.hiddenSize, d = config.headDim, heads = config.numAttentionHeads, kv = config.numKeyValueHeads
@@ -89,49 +89,49 @@ struct ModelTests {
          "vocab_size": 151936, "max_position_embeddings": 32768, "rope_theta": 1000000.0,
          "rms_norm_eps": 1e-06, "tie_word_embeddings": true, "torch_dtype": "bfloat16"}
         """
-        let config = try JSONDecoder().decode(Qwen2Config.self, from: Data(json.utf8))
+        let config = try JSONDecoder().decode(DecoderConfig.self, from: Data(json.utf8))
         #expect(config.hiddenSize == 896 && config.numKeyValueHeads == 2 && config.tieWordEmbeddings)
         #expect(config.ropeTheta == 1_000_000 && config.headDim == 64)
         try config.validate()
         let minimal = """
         {"hidden_size": 8, "intermediate_size": 16, "num_attention_heads": 2, "num_hidden_layers": 1, "vocab_size": 10}
         """
-        let defaults = try JSONDecoder().decode(Qwen2Config.self, from: Data(minimal.utf8))
+        let defaults = try JSONDecoder().decode(DecoderConfig.self, from: Data(minimal.utf8))
         #expect(defaults.numKeyValueHeads == 2 && defaults.rmsNormEps == 1e-6 && defaults.ropeTheta == 10000)
         #expect(defaults.maxPositionEmbeddings == 32768 && !defaults.tieWordEmbeddings)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let encoded = String(decoding: try encoder.encode(defaults), as: UTF8.self)
         #expect(encoded.contains("\"num_key_value_heads\":2") && encoded.contains("\"tie_word_embeddings\":false"))
-        #expect(try JSONDecoder().decode(Qwen2Config.self, from: Data(encoded.utf8)) == defaults)
+        #expect(try JSONDecoder().decode(DecoderConfig.self, from: Data(encoded.utf8)) == defaults)
     }
 
     @Test("validate names the offending field")
     func configValidation() {
         var config = tinyConfig()
         config.numAttentionHeads = 3
-        #expect(throws: Qwen2ConfigError.notDivisible(field: "hidden_size", value: 16, divisorField: "num_attention_heads", divisor: 3)) { try config.validate() }
+        #expect(throws: DecoderConfigError.notDivisible(field: "hidden_size", value: 16, divisorField: "num_attention_heads", divisor: 3)) { try config.validate() }
         config = tinyConfig()
         config.numKeyValueHeads = 3
-        #expect(throws: Qwen2ConfigError.notDivisible(field: "num_attention_heads", value: 4, divisorField: "num_key_value_heads", divisor: 3)) { try config.validate() }
+        #expect(throws: DecoderConfigError.notDivisible(field: "num_attention_heads", value: 4, divisorField: "num_key_value_heads", divisor: 3)) { try config.validate() }
         config = tinyConfig()
         config.numAttentionHeads = 16
         config.numKeyValueHeads = 16
-        #expect(throws: Qwen2ConfigError.oddHeadDim(headDim: 1)) { try config.validate() }
+        #expect(throws: DecoderConfigError.oddHeadDim(headDim: 1)) { try config.validate() }
         config = tinyConfig()
         config.vocabSize = 0
-        #expect(throws: Qwen2ConfigError.notPositive(field: "vocab_size", value: 0)) { try config.validate() }
+        #expect(throws: DecoderConfigError.notPositive(field: "vocab_size", value: 0)) { try config.validate() }
         config = tinyConfig()
         config.rmsNormEps = 0
-        #expect(throws: Qwen2ConfigError.notPositive(field: "rms_norm_eps", value: 0)) { try config.validate() }
-        #expect(throws: ModelError.invalidConfig(.notPositive(field: "rms_norm_eps", value: 0))) { try Qwen2Model(config: config, seed: 1) }
+        #expect(throws: DecoderConfigError.notPositive(field: "rms_norm_eps", value: 0)) { try config.validate() }
+        #expect(throws: ModelError.invalidConfig(.notPositive(field: "rms_norm_eps", value: 0))) { try DecoderModel(config: config, seed: 1) }
     }
 
     @Test("named tensors: Hugging Face names, order, shapes and initialisation")
     func namedTensors() throws {
         for tied in [false, true] {
             let config = tinyConfig(tied: tied)
-            let model = try Qwen2Model(config: config, seed: 1)
+            let model = try DecoderModel(config: config, seed: 1)
             let tensors = model.namedTensors()
             var expected = ["model.embed_tokens.weight"]
             for l in 0..<2 {
@@ -158,36 +158,36 @@ struct ModelTests {
             #expect(abs(std - 0.02) < 0.003, "initializer_range 0.02, measured \(std)")
         }
         // Same seed, same weights; another seed, other weights.
-        let a = try Qwen2Model(config: tinyConfig(), seed: 7).namedTensors()
-        let b = try Qwen2Model(config: tinyConfig(), seed: 7).namedTensors()
-        let c = try Qwen2Model(config: tinyConfig(), seed: 8).namedTensors()
+        let a = try DecoderModel(config: tinyConfig(), seed: 7).namedTensors()
+        let b = try DecoderModel(config: tinyConfig(), seed: 7).namedTensors()
+        let c = try DecoderModel(config: tinyConfig(), seed: 8).namedTensors()
         #expect(a == b && a != c)
     }
 
     @Test("init from tensors round-trips and rejects missing, extra, duplicate and mis-shaped tensors")
     func importErrors() throws {
         let config = tinyConfig()
-        let tensors = try Qwen2Model(config: config, seed: 3).namedTensors()
-        let copy = try Qwen2Model(config: config, tensors: tensors)
+        let tensors = try DecoderModel(config: config, seed: 3).namedTensors()
+        let copy = try DecoderModel(config: config, tensors: tensors)
         #expect(copy.namedTensors() == tensors)
         #expect(throws: ModelError.missingTensor(name: "lm_head.weight")) {
-            try Qwen2Model(config: config, tensors: tensors.filter { $0.name != "lm_head.weight" })
+            try DecoderModel(config: config, tensors: tensors.filter { $0.name != "lm_head.weight" })
         }
         #expect(throws: ModelError.unexpectedTensor(name: "model.rotary_emb.inv_freq")) {
-            try Qwen2Model(config: config, tensors: tensors + [NamedTensor(name: "model.rotary_emb.inv_freq", shape: [2], values: [1, 2])])
+            try DecoderModel(config: config, tensors: tensors + [NamedTensor(name: "model.rotary_emb.inv_freq", shape: [2], values: [1, 2])])
         }
         #expect(throws: ModelError.duplicateTensor(name: "model.norm.weight")) {
-            try Qwen2Model(config: config, tensors: tensors + [tensors.first { $0.name == "model.norm.weight" }!])
+            try DecoderModel(config: config, tensors: tensors + [tensors.first { $0.name == "model.norm.weight" }!])
         }
         var bad = tensors
         let index = bad.firstIndex { $0.name == "model.layers.1.self_attn.k_proj.weight" }!
         bad[index] = NamedTensor(name: bad[index].name, shape: [16, 8], values: bad[index].values)
         #expect(throws: ModelError.shapeMismatch(name: "model.layers.1.self_attn.k_proj.weight", expected: [8, 16], found: [16, 8])) {
-            try Qwen2Model(config: config, tensors: bad)
+            try DecoderModel(config: config, tensors: bad)
         }
         // Tied: lm_head.weight is not part of the model.
         #expect(throws: ModelError.unexpectedTensor(name: "lm_head.weight")) {
-            try Qwen2Model(config: tinyConfig(tied: true), tensors: tensors)
+            try DecoderModel(config: tinyConfig(tied: true), tensors: tensors)
         }
     }
 
@@ -195,7 +195,7 @@ struct ModelTests {
     func referenceForward(tied: Bool) throws {
         var config = tinyConfig(tied: tied)
         config.ropeTheta = 100  // larger angles per position, so a rotary mistake cannot hide
-        let model = try Qwen2Model(config: config, seed: 11, initializerRange: 0.3)
+        let model = try DecoderModel(config: config, seed: 11, initializerRange: 0.3)
         let tokens: [Int32] = [1, 5, 12, 0, 7, 7, 3, 9, 2, 11]
         let result = try model.forward(try Batch(sequences: [tokens], promptLengths: [1]), returnLogits: true)
         let expected = referenceLogits(config: config, tensors: model.namedTensors(), tokens: tokens)
@@ -220,7 +220,7 @@ struct ModelTests {
 
     @Test("a sequence scores the same alone and padded in a batch")
     func paddingInvariance() throws {
-        let model = try Qwen2Model(config: tinyConfig(), seed: 4, initializerRange: 0.2)
+        let model = try DecoderModel(config: tinyConfig(), seed: 4, initializerRange: 0.2)
         let batch = try tinyBatch()
         let together = try model.forward(batch)
         for b in 0..<batch.batchSize {
@@ -240,7 +240,7 @@ struct ModelTests {
 
     @Test("a batch without targets scores 0 and back-propagates nothing")
     func noTargets() throws {
-        let model = try Qwen2Model(config: tinyConfig(), seed: 1)
+        let model = try DecoderModel(config: tinyConfig(), seed: 1)
         let batch = try Batch(sequences: [[1, 2, 3], [4]], promptLengths: [3, 1])
         #expect(batch.targetCount == 0)
         let result = try model.forward(batch)
@@ -261,7 +261,7 @@ struct ModelTests {
         #expect(throws: ModelError.invalidBatch(field: "lossMask[0][2]", reason: "is a padding position (length 2)")) {
             try Batch(tokens: [1, 2, 3], batchSize: 1, sequenceLength: 3, lengths: [2], lossMask: [false, true, true])
         }
-        let model = try Qwen2Model(config: tinyConfig(), seed: 1)
+        let model = try DecoderModel(config: tinyConfig(), seed: 1)
         #expect(throws: ModelError.tokenOutOfRange(sequence: 0, position: 1, token: 13, vocabSize: 13)) {
             try model.forward(try Batch(sequences: [[1, 13]], promptLengths: [1]))
         }

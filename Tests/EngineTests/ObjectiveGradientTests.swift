@@ -23,14 +23,14 @@ func randomQuadruples(_ count: Int, vocab: Int = 13, seed: UInt64, promptLength:
 }
 
 /// Summed response log-probability of one sequence, scored alone.
-func sequenceLogProb(_ model: Qwen2Model, prompt: [Int32], response: [Int32], useAdapters: Bool = true) throws -> Double {
+func sequenceLogProb(_ model: DecoderModel, prompt: [Int32], response: [Int32], useAdapters: Bool = true) throws -> Double {
     let batch = try Batch(sequences: [prompt + response], promptLengths: [prompt.count])
     return try model.forward(batch, useAdapters: useAdapters).perSequenceLogProb[0]
 }
 
 /// Moves a model away from its reference: random B for LoRA (A is already random), small noise
 /// on every weight for a full fine-tune.
-func perturb(_ model: Qwen2Model, seed: UInt64, scale: Float = 0.05) {
+func perturb(_ model: DecoderModel, seed: UInt64, scale: Float = 0.05) {
     let storage = model.trainable
     if let adapters = model.adapters {
         for module in adapters.modules {
@@ -50,7 +50,7 @@ struct ObjectiveGradientTests {
     static let hyper = (beta: 0.5, labelSmoothing: 0.1, prefFTX: 0.3)
 
     func makeTrainer(_ objective: TrainingObjective, lora: Bool, microBatchSize: Int = 2) throws -> (Trainer, [TrainingExample]) {
-        let model = try Qwen2Model(config: tinyConfig(), seed: 11, initializerRange: 0.3)
+        let model = try DecoderModel(config: tinyConfig(), seed: 11, initializerRange: 0.3)
         let examples = randomQuadruples(3, seed: 3)
         let config = TrainingConfig(objective: objective, batchSize: 8, microBatchSize: microBatchSize, beta: Self.hyper.beta,
                                     labelSmoothing: Self.hyper.labelSmoothing, prefFTX: Self.hyper.prefFTX,
@@ -62,8 +62,8 @@ struct ObjectiveGradientTests {
     }
 
     /// The step loss written out from the examples, one forward per sequence.
-    func independentLoss(_ objective: TrainingObjective, examples: [TrainingExample], policy: Qwen2Model,
-                         reference: Qwen2Model, referenceUsesAdapters: Bool) throws -> Double {
+    func independentLoss(_ objective: TrainingObjective, examples: [TrainingExample], policy: DecoderModel,
+                         reference: DecoderModel, referenceUsesAdapters: Bool) throws -> Double {
         let (beta, epsilon, gamma) = Self.hyper
         func r(_ x: [Int32], _ y: [Int32]) throws -> (Double, Double) {
             let p = try sequenceLogProb(policy, prompt: x, response: y)
@@ -99,7 +99,7 @@ struct ObjectiveGradientTests {
     @Test("the step loss equals the formulas recomputed one sequence at a time", arguments: TrainingObjective.allCases)
     func lossWiring(objective: TrainingObjective) throws {
         for lora in [false, true] {
-            let model = try Qwen2Model(config: tinyConfig(), seed: 11, initializerRange: 0.3)
+            let model = try DecoderModel(config: tinyConfig(), seed: 11, initializerRange: 0.3)
             let reference = model.copy()
             let examples = randomQuadruples(3, seed: 3)
             let config = TrainingConfig(objective: objective, batchSize: 8, microBatchSize: 2, beta: Self.hyper.beta,

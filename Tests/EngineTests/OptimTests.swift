@@ -64,7 +64,7 @@ struct OptimTests {
 
     @Test("gradient accumulation sums micro-batches")
     func accumulation() throws {
-        let model = try Qwen2Model(config: tinyConfig(), seed: 31, initializerRange: 0.2)
+        let model = try DecoderModel(config: tinyConfig(), seed: 31, initializerRange: 0.2)
         let sequences: [[Int32]] = [[1, 2, 3, 4, 5], [6, 7, 8]]
         let full = try Batch(sequences: sequences, promptLengths: [2, 1])
         model.zeroGradients()
@@ -107,7 +107,7 @@ struct OptimTests {
     @Test("optimizer state round-trips; resumed training is bit-identical")
     func resume() throws {
         let batch = try tinyBatch()
-        func trainSteps(_ model: Qwen2Model, _ optimizer: AdamW, _ steps: Range<Int>) throws {
+        func trainSteps(_ model: DecoderModel, _ optimizer: AdamW, _ steps: Range<Int>) throws {
             for _ in steps {
                 model.zeroGradients()
                 _ = try model.forward(batch)
@@ -117,16 +117,16 @@ struct OptimTests {
             }
         }
         let config = AdamWConfig(weightDecay: 0.01)
-        let straight = try Qwen2Model(config: tinyConfig(), seed: 41)
+        let straight = try DecoderModel(config: tinyConfig(), seed: 41)
         let straightOptimizer = AdamW(config: config, model: straight)
         try trainSteps(straight, straightOptimizer, 0..<4)
 
-        let first = try Qwen2Model(config: tinyConfig(), seed: 41)
+        let first = try DecoderModel(config: tinyConfig(), seed: 41)
         let firstOptimizer = AdamW(config: config, model: first)
         try trainSteps(first, firstOptimizer, 0..<2)
         let state = firstOptimizer.stateTensors()
         #expect(state.map(\.name) == ["optimizer.exp_avg", "optimizer.exp_avg_sq", "optimizer.step"])
-        let resumed = try Qwen2Model(config: tinyConfig(), tensors: first.namedTensors())
+        let resumed = try DecoderModel(config: tinyConfig(), tensors: first.namedTensors())
         let resumedOptimizer = AdamW(config: config, model: resumed)
         try resumedOptimizer.loadState(state)
         #expect(resumedOptimizer.stepCount == 2)

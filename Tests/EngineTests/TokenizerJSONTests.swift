@@ -52,16 +52,40 @@ import Testing
         }
     }
 
+    /// Each pre-tokenizer of the family is written as its models write it and read back as itself.
+    @Test(arguments: [PreTokenizer.qwen2, .llama3, .gpt2(isolatingDigits: false), .gpt2(isolatingDigits: true)])
+    func everyPreTokenizerRoundTrips(_ kind: PreTokenizer) throws {
+        let tokenizer = try BPETokenizer(vocabulary: Self.tokenizer.vocabulary, merges: Self.tokenizer.merges, addedTokens: Self.tokenizer.addedTokens,
+                                         normalization: .none, preTokenizer: kind)
+        let read = try HFTokenizerJSON.decode(HFTokenizerJSON.encode(tokenizer))
+        #expect(read.preTokenizer == kind)
+    }
+
     @Test func refusesPipelinesThatTokenizeDifferently() throws {
         func modified(_ change: (inout [String: JSONValue]) -> Void) throws -> [UInt8] {
             guard var root = HFTokenizerJSON.document(for: Self.tokenizer).objectValue else { return [] }
             change(&root)
             return JSONWriter.canonical.bytes(.object(root))
         }
-        let gpt2 = try modified { $0["pre_tokenizer"] = .object(["type": .string("ByteLevel"), "add_prefix_space": .bool(false), "use_regex": .bool(true)]) }
-        #expect(throws: TokenizerError.unsupported(file: "tokenizer.json", field: "pre_tokenizer", detail: "expected Qwen2's Sequence of Split and ByteLevel")) {
-            try HFTokenizerJSON.decode(gpt2)
+        let prefixSpace = try modified { $0["pre_tokenizer"] = .object(["type": .string("ByteLevel"), "add_prefix_space": .bool(true), "use_regex": .bool(true)]) }
+        #expect(throws: TokenizerError.unsupported(file: "tokenizer.json", field: "pre_tokenizer.add_prefix_space", detail: "true")) {
+            try HFTokenizerJSON.decode(prefixSpace)
         }
+        let otherRegex = try modified { root in
+            root["pre_tokenizer"] = .object(["type": .string("Sequence"), "pretokenizers": .array([
+                .object(["type": .string("Split"), "pattern": .object(["Regex": .string("\\s+")]), "behavior": .string("Isolated"), "invert": .bool(false)]),
+                .object(["type": .string("ByteLevel"), "add_prefix_space": .bool(false), "use_regex": .bool(false)]),
+            ])])
+        }
+        #expect(throws: TokenizerError.unsupported(file: "tokenizer.json", field: "pre_tokenizer.pretokenizers[0].pattern",
+                                                   detail: "regex \\s+; supported: Qwen2's and Llama 3's")) {
+            try HFTokenizerJSON.decode(otherRegex)
+        }
+        let bosTemplate = try modified { root in
+            root["post_processor"] = .object(["type": .string("TemplateProcessing"),
+                                              "single": .array([.object(["SpecialToken": .object(["id": .string("<s>")])]), .object(["Sequence": .object(["id": .string("A")])])])])
+        }
+        #expect(throws: TokenizerError.self) { try HFTokenizerJSON.decode(bosTemplate) }
         let nfkc = try modified { $0["normalizer"] = .object(["type": .string("NFKC")]) }
         #expect(throws: TokenizerError.unsupported(file: "tokenizer.json", field: "normalizer.type", detail: "\"NFKC\"; only NFC or none")) {
             try HFTokenizerJSON.decode(nfkc)

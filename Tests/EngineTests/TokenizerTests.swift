@@ -222,13 +222,45 @@ private let sharedTokenizer: BPETokenizer = {
     }
 }
 
+/// GPT-2's and Llama 3's regexes, on cases worked out by hand from the patterns (the parity
+/// script checks them against `tokenizers` on thousands of strings).
+@Suite struct OtherPreTokenizerTests {
+    @Test func gpt2SplitsAsByteLevelsRegex() {
+        let gpt2 = PreTokenizer.gpt2(isolatingDigits: false)
+        #expect(gpt2.split("Hello world") == ["Hello", " world"])
+        #expect(gpt2.split("I'm here  now") == ["I", "'m", " here", " ", " now"])
+        #expect(gpt2.split("abc 123") == ["abc", " 123"])
+        #expect(gpt2.split("hello!!! ok") == ["hello", "!!!", " ok"])
+        #expect(gpt2.split("a\n\nb") == ["a", "\n", "\n", "b"])
+        #expect(gpt2.split("'S it's") == ["'", "S", " it", "'s"])
+        #expect(gpt2.split("end  ") == ["end", "  "])
+        #expect(gpt2.split(" ") == [" "])
+    }
+
+    @Test func smollmIsolatesEveryDigitFirst() {
+        let smollm = PreTokenizer.gpt2(isolatingDigits: true)
+        #expect(smollm.split("abc 123") == ["abc", " ", "1", "2", "3"])
+        #expect(smollm.split("x²=4") == ["x", "²", "=", "4"])
+    }
+
+    @Test func llama3TakesNumbersThreeAtATime() {
+        #expect(PreTokenizer.llama3.split("12345 ab") == ["123", "45", " ab"])
+        #expect(PreTokenizer.qwen2.split("12345") == ["1", "2", "3", "4", "5"])
+    }
+}
+
 @Suite struct TokenizerValidationTests {
-    @Test func missingByteTokenIsRejected() {
+    /// As `tokenizers` does for BPE without `unk_token` or byte fallback: a byte the vocabulary
+    /// lacks is dropped before merging, so its neighbours merge across it.
+    @Test func bytesTheVocabularyLacksAreDroppedBeforeMerging() throws {
         var vocabulary: [String: Int] = [:]
-        for byte in 0..<255 { vocabulary[ByteLevelAlphabet.encode([UInt8(byte)])] = byte }
-        #expect(throws: TokenizerError.missingByteToken(byte: 255, token: "ÿ")) {
-            try BPETokenizer(vocabulary: vocabulary, merges: [], addedTokens: [])
-        }
+        for byte in 0..<256 where byte != 4 { vocabulary[ByteLevelAlphabet.encode([UInt8(byte)])] = byte }
+        vocabulary["!?"] = 256
+        let tokenizer = try BPETokenizer(vocabulary: vocabulary, merges: [BPEMerge("!", "?")], addedTokens: [], preTokenizer: .gpt2(isolatingDigits: false))
+        // "!\u{4}?" is one piece ("other" characters); without its middle byte it merges.
+        #expect(tokenizer.encode("!\u{4}?") == [256])
+        #expect(tokenizer.encode("\u{4}") == [])
+        #expect(tokenizer.encode("x\u{4}") == [Int(UInt8(ascii: "x"))])
     }
 
     @Test func mergesMustReferToTheVocabulary() {

@@ -9,7 +9,7 @@ import Testing
 
 @Suite("Trainer bad input")
 struct TrainerBadInputTests {
-    func model() throws -> Qwen2Model { try Qwen2Model(config: tinyConfig(), seed: 5, initializerRange: 0.1) }
+    func model() throws -> DecoderModel { try DecoderModel(config: tinyConfig(), seed: 5, initializerRange: 0.1) }
 
     func trainingError(_ body: () throws -> Void) -> TrainingError? {
         do { try body(); return nil } catch let error as TrainingError { return error } catch {
@@ -127,7 +127,7 @@ struct TrainerBadInputTests {
             var wider = tinyConfig()
             wider.hiddenSize = 24
             wider.intermediateSize = 32
-            let other = try Qwen2Model(config: wider, seed: 1)
+            let other = try DecoderModel(config: wider, seed: 1)
             let error = trainingError { _ = try Trainer.resume(from: url, baseModel: other, config: config, examples: examples) }
             guard case .checkpoint(let message) = error else { Issue.record("lora \(lora): got \(String(describing: error))"); continue }
             #expect(message.contains("does not fit the model"))

@@ -30,7 +30,7 @@ struct TrainerResumeTests {
                        weightDecay: 0.01, seed: 7, beta: 0.5, lora: setup.lora ? LoRAConfig(rank: 2, alpha: 4) : nil, checkpointEvery: 2)
     }
 
-    func baseModel() throws -> Qwen2Model { try Qwen2Model(config: tinyConfig(), seed: 5, initializerRange: 0.1) }
+    func baseModel() throws -> DecoderModel { try DecoderModel(config: tinyConfig(), seed: 5, initializerRange: 0.1) }
 
     @Test("resumed from a middle checkpoint, the run ends byte-identical to an uninterrupted one",
           arguments: [Setup(objective: .iopo, lora: true), Setup(objective: .dpo, lora: false),

@@ -47,7 +47,7 @@ struct TrainingConfigFileTests {
         #expect(c.beta == 0.2 && c.labelSmoothing == 0.1 && c.prefFTX == 0.5 && c.checkpointEvery == 50)
         #expect(c.lora == LoRAConfig(rank: 4, alpha: 8, targetModules: [.qProj, .vProj]))
         #expect(file.systemPrompt == "Be brief." && file.maxExamples == 100)
-        #expect(file.model == Qwen2Config(hiddenSize: 256, numHiddenLayers: 4, numAttentionHeads: 8, numKeyValueHeads: 4,
+        #expect(file.model == DecoderConfig(hiddenSize: 256, numHiddenLayers: 4, numAttentionHeads: 8, numKeyValueHeads: 4,
                                           intermediateSize: 704, vocabSize: 4096, tieWordEmbeddings: true))
 
         let empty = try TrainingConfigFile.parse(text: "# nothing\n", file: "e.toml")

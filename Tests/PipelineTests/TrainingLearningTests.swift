@@ -45,11 +45,11 @@ struct TrainingLearningTests {
         let tokenizer = try TrainingEncoding.trainTokenizer(on: train, vocabularySize: 600)
         let encoding = try TrainingEncoding(tokenizer: tokenizer)
         let trainExamples = train.map(encoding.encode), heldOutExamples = heldOut.map(encoding.encode)
-        let modelConfig = Qwen2Config(hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2,
+        let modelConfig = DecoderConfig(hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2,
                                       intermediateSize: 64, vocabSize: tokenizer.vocabularySize, maxPositionEmbeddings: 512)
 
         // SFT from scratch on (x1, y1) and (x2, y2).
-        let model = try Qwen2Model(config: modelConfig, seed: 1)
+        let model = try DecoderModel(config: modelConfig, seed: 1)
         let sft = TrainingConfig(objective: .sft, learningRate: 1e-2, epochs: 3, warmupRatio: 0.05, batchSize: 16, microBatchSize: 16,
                                  weightDecay: 0.01, seed: 1)
         let sftSummary = try Trainer(model: model, config: sft, examples: trainExamples).train()

@@ -16,7 +16,7 @@ import Foundation
 
 /// The contents of a Hugging Face model directory.
 public struct HFModelDirectory: Sendable {
-    /// config.json as a document; `Qwen2HFConfig(document:)` reads its fields.
+    /// config.json as a document; `HFDecoderConfig(document:)` reads its fields.
     public var config: JSONValue
     public var tensors: [NamedTensor]
     public var tokenizer: BPETokenizer?
@@ -41,16 +41,16 @@ public struct HFModelDirectory: Sendable {
         self.init(config: config, tensors: tensors, tokenizer: tokenizer, generationConfig: generationConfig)
     }
 
-    /// A Qwen2 directory: config.json from `config`, and generation_config.json with the chat
+    /// A Llama or Qwen2 directory: config.json from `config`, and generation_config.json with the chat
     /// stop tokens when the tokenizer has them.
-    public init(qwen2 config: Qwen2HFConfig, tensors: [NamedTensor], tokenizer: BPETokenizer?) {
+    public init(decoder config: HFDecoderConfig, tensors: [NamedTensor], tokenizer: BPETokenizer?) {
         self.init(config: config.document, tensors: tensors, tokenizer: tokenizer,
                   generationConfig: HFModelDirectory.generationDocument(config: config, tokenizer: tokenizer))
     }
 
     /// generation_config.json for greedy decoding that stops at `<|im_end|>` or
     /// `<|endoftext|>` (the ids come from the tokenizer when it has those tokens).
-    public static func generationDocument(config: Qwen2HFConfig, tokenizer: BPETokenizer?) -> JSONValue {
+    public static func generationDocument(config: HFDecoderConfig, tokenizer: BPETokenizer?) -> JSONValue {
         var eos: [JSONValue] = []
         for content in ["<|im_end|>", "<|endoftext|>"] {
             if let id = tokenizer?.id(of: content) { eos.append(.int(id)) }
@@ -65,9 +65,15 @@ public struct HFModelDirectory: Sendable {
         return .object(document)
     }
 
-    /// The parsed Qwen2 fields of `config`.
-    public func qwen2Config() throws(CheckpointError) -> Qwen2HFConfig {
-        try Qwen2HFConfig(document: config)
+    /// Whether config.json names an architecture of the family (then it is checked against the tensors).
+    static func isDecoder(_ config: JSONValue) -> Bool {
+        guard let type = config["model_type"]?.stringValue else { return false }
+        return DecoderArchitecture(rawValue: type) != nil
+    }
+
+    /// The parsed Llama/Qwen2 fields of `config`.
+    public func decoderConfig() throws(CheckpointError) -> HFDecoderConfig {
+        try HFDecoderConfig(document: config)
     }
 
     /// The canonical bytes of config.json.
@@ -78,8 +84,8 @@ public struct HFModelDirectory: Sendable {
     /// Writes the directory (created if needed). A Qwen2 config is checked against the tensors
     /// first, so a directory that `from_pretrained` would reject is never written.
     public func write(to directory: URL) throws(CheckpointError) {
-        if config["model_type"]?.stringValue == "qwen2" {
-            try qwen2Config().validate(tensors, file: directory.appendingPathComponent("model.safetensors").path)
+        if HFModelDirectory.isDecoder(config) {
+            try decoderConfig().validate(tensors, file: directory.appendingPathComponent("model.safetensors").path)
         }
         try CheckpointFiles.createDirectory(directory)
         try CheckpointFiles.writeJSON(config, to: directory.appendingPathComponent("config.json"))
@@ -108,8 +114,8 @@ public struct HFModelDirectory: Sendable {
         let generationURL = directory.appendingPathComponent("generation_config.json")
         let generation = CheckpointFiles.exists(generationURL) ? try CheckpointFiles.readJSON(generationURL, directory: directory) : nil
         let tensors = try readWeights(from: directory)
-        if config["model_type"]?.stringValue == "qwen2" {
-            try Qwen2HFConfig(document: config, file: directory.appendingPathComponent("config.json").path)
+        if HFModelDirectory.isDecoder(config) {
+            try HFDecoderConfig(document: config, file: directory.appendingPathComponent("config.json").path)
                 .validate(tensors, file: directory.appendingPathComponent("model.safetensors").path)
         }
         let tokenizer = try readTokenizer(from: directory)

@@ -1,34 +1,35 @@
 import Foundation
 
-extension Qwen2Config {
+extension DecoderConfig {
     /// The compute configuration of a Hugging Face Qwen2 config.
-    public init(huggingFace hf: Qwen2HFConfig) {
+    public init(huggingFace hf: HFDecoderConfig) {
         self.init(hiddenSize: hf.hiddenSize, numHiddenLayers: hf.numHiddenLayers, numAttentionHeads: hf.numAttentionHeads,
                   numKeyValueHeads: hf.numKeyValueHeads, intermediateSize: hf.intermediateSize, vocabSize: hf.vocabSize,
                   maxPositionEmbeddings: hf.maxPositionEmbeddings, rmsNormEps: Float(hf.rmsNormEps),
-                  ropeTheta: Float(hf.ropeTheta), tieWordEmbeddings: hf.tieWordEmbeddings)
+                  ropeTheta: Float(hf.ropeTheta), tieWordEmbeddings: hf.tieWordEmbeddings, attentionBias: hf.attentionBias)
     }
 }
 
-extension Qwen2HFConfig {
+extension HFDecoderConfig {
     /// The Hugging Face config.json fields of an engine config, with the tokenizer's special ids.
-    public init(engine config: Qwen2Config, tokenizer: BPETokenizer?) {
+    public init(engine config: DecoderConfig, tokenizer: BPETokenizer?) {
         self.init(vocabSize: config.vocabSize, hiddenSize: config.hiddenSize, intermediateSize: config.intermediateSize,
                   numHiddenLayers: config.numHiddenLayers, numAttentionHeads: config.numAttentionHeads,
                   numKeyValueHeads: config.numKeyValueHeads, maxPositionEmbeddings: config.maxPositionEmbeddings,
                   ropeTheta: Double(config.ropeTheta), rmsNormEps: Double(config.rmsNormEps),
                   tieWordEmbeddings: config.tieWordEmbeddings,
-                  bosTokenID: tokenizer?.id(of: "<|endoftext|>"), eosTokenID: tokenizer?.id(of: "<|im_end|>"))
+                  bosTokenID: tokenizer?.id(of: "<|endoftext|>"), eosTokenID: tokenizer?.id(of: "<|im_end|>"),
+                  architecture: config.attentionBias ? .qwen2 : .llama)
     }
 }
 
 /// A model with its tokenizer: what the CLI, the trainer and the server load and save, as a
 /// Hugging Face directory (config.json, model.safetensors, tokenizer files, generation config).
 public struct ModelBundle {
-    public var model: Qwen2Model
+    public var model: DecoderModel
     public var tokenizer: BPETokenizer
 
-    public init(model: Qwen2Model, tokenizer: BPETokenizer) {
+    public init(model: DecoderModel, tokenizer: BPETokenizer) {
         self.model = model
         self.tokenizer = tokenizer
     }
@@ -52,11 +53,11 @@ public struct ModelBundle {
     public static func load(directory: URL, adapter: URL? = nil) throws -> ModelBundle {
         let hf = try HFModelDirectory.read(from: directory)
         guard let tokenizer = hf.tokenizer else { throw BundleError.missingTokenizer(directory.path) }
-        let config = Qwen2Config(huggingFace: try hf.qwen2Config())
+        let config = DecoderConfig(huggingFace: try hf.decoderConfig())
         guard tokenizer.vocabularySize <= config.vocabSize else {
             throw BundleError.vocabularyMismatch(model: config.vocabSize, tokenizer: tokenizer.vocabularySize, directory: directory.path)
         }
-        let model = try Qwen2Model(config: config, tensors: hf.tensors)
+        let model = try DecoderModel(config: config, tensors: hf.tensors)
         if let adapter {
             let peft = try PEFTAdapterDirectory.read(from: adapter)
             let targets = try peft.config.targetModules.map { name -> LoRATarget in
@@ -76,7 +77,7 @@ public struct ModelBundle {
             exported = model.copy()
             try exported.mergeLoRA()
         }
-        let hf = HFModelDirectory(qwen2: Qwen2HFConfig(engine: model.config, tokenizer: tokenizer), tensors: exported.namedTensors(), tokenizer: tokenizer)
+        let hf = HFModelDirectory(decoder: HFDecoderConfig(engine: model.config, tokenizer: tokenizer), tensors: exported.namedTensors(), tokenizer: tokenizer)
         try hf.write(to: directory)
     }
 

@@ -30,7 +30,7 @@ public struct ParityRequestError: Error, CustomStringConvertible, Sendable, Equa
 public enum ModelParityDump {
     /// Runs `model` on the request and returns the request with the engine's results added.
     /// The model's gradients are zeroed first and hold this request's gradients afterwards.
-    public static func run(model: Qwen2Model, request: JSONValue, tokenizer: BPETokenizer? = nil) throws -> JSONValue {
+    public static func run(model: DecoderModel, request: JSONValue, tokenizer: BPETokenizer? = nil) throws -> JSONValue {
         guard var result = request.objectValue else { throw ParityRequestError(field: "$", detail: "expected an object") }
         let sequences = try tokenLists(request["input_ids"], field: "input_ids")
         if sequences.isEmpty || sequences.contains(where: \.isEmpty) {

@@ -44,9 +44,9 @@ public struct GenerationResult: Sendable, Equatable {
     public var promptTokenCount: Int
 }
 
-/// Generates tokens from a `Qwen2Model`, one sequence at a time, with a KV cache.
+/// Generates tokens from a `DecoderModel`, one sequence at a time, with a KV cache.
 public final class Generator {
-    public let model: Qwen2Model
+    public let model: DecoderModel
     /// false runs the base network with LoRA adapters switched off.
     public let useAdapters: Bool
     /// Number of tokens in the cache (the position of the next token fed).
@@ -56,7 +56,7 @@ public final class Generator {
     private var attentionScratch = FloatBuffer(count: 0)
     private let logits: FloatBuffer
 
-    public init(model: Qwen2Model, useAdapters: Bool = true) {
+    public init(model: DecoderModel, useAdapters: Bool = true) {
         self.model = model
         self.useAdapters = useAdapters
         cache = KVCache(config: model.config, capacity: 0)
@@ -201,7 +201,7 @@ final class DecodeBuffers {
     let cosTable: FloatBuffer   // [n, d/2]
     let sinTable: FloatBuffer   // [n, d/2]
 
-    init(config: Qwen2Config, rows n: Int, loraRank: Int, loraTargets: Int) {
+    init(config: DecoderConfig, rows n: Int, loraRank: Int, loraTargets: Int) {
         rows = n
         self.loraRank = loraRank
         self.loraTargets = loraTargets

@@ -10,7 +10,7 @@ final class KVCache {
     private(set) var keyStorage: FloatBuffer    // [L, capacity, width]
     private(set) var valueStorage: FloatBuffer  // [L, capacity, width]
 
-    init(config: Qwen2Config, capacity: Int) {
+    init(config: DecoderConfig, capacity: Int) {
         layers = config.numHiddenLayers
         width = config.numKeyValueHeads * config.headDim
         self.capacity = capacity

@@ -35,7 +35,7 @@ final class LoRAAdapters: @unchecked Sendable {
     /// PEFT names in export order (per module: lora_A then lora_B).
     let entries: [ParameterEntry]
 
-    init(config: LoRAConfig, modelConfig: Qwen2Config, layout: Qwen2ParameterLayout) {
+    init(config: LoRAConfig, modelConfig: DecoderConfig, layout: DecoderParameterLayout) {
         self.config = config
         let c = modelConfig.hiddenSize
         let qRows = modelConfig.numAttentionHeads * modelConfig.headDim

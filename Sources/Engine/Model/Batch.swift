@@ -79,7 +79,7 @@ public struct Batch: Sendable, Equatable {
     /// Number of targets in the batch.
     public var targetCount: Int { lossMask.reduce(0) { $0 + ($1 ? 1 : 0) } }
 
-    /// Token weights for `Qwen2Model.backward` that differentiate the mean causal-LM loss
+    /// Token weights for `DecoderModel.backward` that differentiate the mean causal-LM loss
     /// −(1/N)·Σ logp over the N targets: −1/N on every target.
     public func meanLossWeights() -> [Float] {
         let n = targetCount
@@ -87,7 +87,7 @@ public struct Batch: Sendable, Equatable {
         return lossMask.map { $0 ? w : 0 }
     }
 
-    /// Token weights for `Qwen2Model.backward` given d objective / d logp_b for each sequence's
+    /// Token weights for `DecoderModel.backward` given d objective / d logp_b for each sequence's
     /// summed target log-probability (what DPO and IOPO produce): that value on each of b's targets.
     public func sequenceWeights(_ perSequence: [Float]) -> [Float] {
         precondition(perSequence.count == batchSize, "one weight per sequence")
@@ -101,7 +101,7 @@ public struct Batch: Sendable, Equatable {
     }
 }
 
-/// What `Qwen2Model.forward` returns.
+/// What `DecoderModel.forward` returns.
 public struct ForwardResult: Sendable {
     public var batchSize: Int
     public var sequenceLength: Int

@@ -1,10 +1,10 @@
 // Errors raised by the model for bad input: tensors that do not fit the architecture, malformed
 // batches, misuse of forward/backward order.
 
-/// What was wrong with tensors, batches or calls handed to `Qwen2Model`; cases carry the tensor
+/// What was wrong with tensors, batches or calls handed to `DecoderModel`; cases carry the tensor
 /// name, field or index involved.
 public enum ModelError: Error, Equatable, CustomStringConvertible {
-    case invalidConfig(Qwen2ConfigError)
+    case invalidConfig(DecoderConfigError)
     case missingTensor(name: String)
     case unexpectedTensor(name: String)
     case duplicateTensor(name: String)

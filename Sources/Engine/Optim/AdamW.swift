@@ -59,7 +59,7 @@ public final class AdamW {
     }
 
     /// An optimizer for the model's trainable parameters (adapters with LoRA, otherwise the base).
-    public convenience init(config: AdamWConfig = AdamWConfig(), model: Qwen2Model) {
+    public convenience init(config: AdamWConfig = AdamWConfig(), model: DecoderModel) {
         self.init(config: config, parameterCount: model.trainableParameterCount)
     }
 
@@ -107,7 +107,7 @@ public final class AdamW {
     }
 
     /// One update of the model's trainable parameters from their accumulated gradients.
-    public func step(_ model: Qwen2Model, learningRate: Float) throws(OptimizerError) {
+    public func step(_ model: DecoderModel, learningRate: Float) throws(OptimizerError) {
         let storage = model.trainable
         let decayRanges = storage.entries.filter(\.decays).map(\.range).sorted { $0.lowerBound < $1.lowerBound }
         try step(parameters: storage.parameters.buffer,

@@ -1,8 +1,12 @@
-// Byte-level BPE tokenizer with Qwen2's pipeline, producing the same ids as Hugging Face
-// `tokenizers` / `transformers` given the same tokenizer.json:
+// Byte-level BPE tokenizer, producing the same ids as Hugging Face `tokenizers` / `transformers`
+// given the same tokenizer.json:
 //
-//   text → split on added tokens (verbatim) → NFC → Qwen2 pre-tokenizer pieces
+//   text → split on added tokens (verbatim) → NFC or nothing → pre-tokenizer pieces
 //        → each piece's UTF-8 bytes as byte tokens → BPE merges by rank → ids
+//
+// A vocabulary may lack some of the 256 byte tokens (SmolLM2's lacks a few control bytes).
+// `tokenizers` then drops those bytes from the word before merging (BPE without `unk_token` or
+// byte fallback), so the bytes around them can merge; so does this.
 //
 // BPE within a piece follows `tokenizers`' `Word::merge_all`: repeatedly merge the adjacent pair
 // with the lowest merge rank (leftmost among equals), tracked with a binary heap over positions,
@@ -42,11 +46,13 @@ public struct BPETokenizer: Sendable {
     /// Tokens matched verbatim before pre-tokenization, sorted by id.
     public let addedTokens: [AddedToken]
     public let normalization: TextNormalization
+    public let preTokenizer: PreTokenizer
     /// The Jinja chat template written to tokenizer_config.json (kept verbatim from an import).
     public var chatTemplate: String
     /// `model_max_length` of tokenizer_config.json.
     public var modelMaxLength: Int
 
+    /// The id of each byte's token, -1 for a byte the vocabulary lacks.
     private let byteTokenIDs: [Int32]
     /// (left id << 32 | right id) → (rank << 32 | merged id).
     private let mergeTable: [UInt64: UInt64]
@@ -56,16 +62,16 @@ public struct BPETokenizer: Sendable {
     private let matcher: AddedTokenMatcher
     private let cache = PieceCache()
 
-    /// Builds a tokenizer and checks it is complete: all 256 byte tokens present, ids unique,
-    /// every merge's parts and result in the vocabulary, added tokens non-empty and not
-    /// colliding with BPE tokens.
+    /// Builds a tokenizer and checks it is consistent: ids unique, every merge's parts and
+    /// result in the vocabulary, added tokens non-empty and not colliding with BPE tokens.
     public init(vocabulary: [String: Int], merges: [BPEMerge], addedTokens: [AddedToken],
-                normalization: TextNormalization = .nfc, chatTemplate: String = ChatTemplate.qwen2,
-                modelMaxLength: Int = 32768) throws(TokenizerError) {
+                normalization: TextNormalization = .nfc, preTokenizer: PreTokenizer = .qwen2,
+                chatTemplate: String = ChatTemplate.qwen2, modelMaxLength: Int = 32768) throws(TokenizerError) {
         self.vocabulary = vocabulary
         self.merges = merges
         self.addedTokens = addedTokens.sorted { $0.id < $1.id }
         self.normalization = normalization
+        self.preTokenizer = preTokenizer
         self.chatTemplate = chatTemplate
         self.modelMaxLength = modelMaxLength
 
@@ -112,11 +118,9 @@ public struct BPETokenizer: Sendable {
             bytesByID[token.id] = Array(token.content.utf8)
             specialByID[token.id] = token.special
         }
-        var byteTokenIDs = [Int32](repeating: 0, count: 256)
+        var byteTokenIDs = [Int32](repeating: -1, count: 256)
         for byte in 0..<256 {
-            let spelling = String(Character(ByteLevelAlphabet.scalarForByte[byte]))
-            guard let id = vocabulary[spelling] else { throw .missingByteToken(byte: UInt8(byte), token: spelling) }
-            byteTokenIDs[byte] = Int32(id)
+            if let id = vocabulary[String(Character(ByteLevelAlphabet.scalarForByte[byte]))] { byteTokenIDs[byte] = Int32(id) }
         }
         var mergeTable: [UInt64: UInt64] = [:]
         mergeTable.reserveCapacity(merges.count)
@@ -204,9 +208,10 @@ public struct BPETokenizer: Sendable {
     }
 
     private func encodeNormalized(_ bytes: UnsafeBufferPointer<UInt8>, into ids: inout [Int]) {
-        Qwen2PreTokenizer.forEachPiece(bytes) { range in
+        preTokenizer.forEachPiece(bytes) { range in
             if range.count == 1 {
-                ids.append(Int(byteTokenIDs[Int(bytes[range.lowerBound])]))
+                let id = byteTokenIDs[Int(bytes[range.lowerBound])]
+                if id >= 0 { ids.append(Int(id)) }
                 return
             }
             let piece = Array(UnsafeBufferPointer(rebasing: bytes[range]))
@@ -220,10 +225,13 @@ public struct BPETokenizer: Sendable {
         }
     }
 
-    /// BPE on one piece: start from byte tokens, repeatedly apply the lowest-ranked merge.
+    /// BPE on one piece: start from byte tokens (dropping bytes the vocabulary lacks),
+    /// repeatedly apply the lowest-ranked merge.
     func mergePiece(_ piece: [UInt8]) -> [Int32] {
-        let count = piece.count
         var symbols = piece.map { byteTokenIDs[Int($0)] }
+        if symbols.contains(-1) { symbols.removeAll { $0 < 0 } }
+        let count = symbols.count
+        if count < 2 { return symbols }
         var next = [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
             for index in 0..<count { buffer[index] = index + 1 < count ? Int32(index + 1) : -1 }
             initialized = count

@@ -40,7 +40,7 @@ public enum BPETrainer {
                         let segment = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
                         var normalized = normalization.apply(segment)
                         normalized.withUTF8 { segmentBytes in
-                            Qwen2PreTokenizer.forEachPiece(segmentBytes) { range in
+                            PreTokenizer.qwen2.forEachPiece(segmentBytes) { range in
                                 pieceCounts[Array(UnsafeBufferPointer(rebasing: segmentBytes[range])), default: 0] += 1
                             }
                         }

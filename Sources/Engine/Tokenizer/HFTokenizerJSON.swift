@@ -1,12 +1,13 @@
-// The Hugging Face `tokenizers` serialisation (tokenizer.json) of a byte-level BPE tokenizer with
-// Qwen2's pipeline, written so `tokenizers.Tokenizer.from_file` and `transformers.AutoTokenizer`
+// The Hugging Face `tokenizers` serialisation (tokenizer.json) of a byte-level BPE tokenizer
+// (the pre-tokenizers of PreTokenizer.swift), written so `tokenizers.Tokenizer.from_file` and `transformers.AutoTokenizer`
 // load it and produce the same ids as `BPETokenizer.encode`, and read back from our own files or
 // from a real Qwen2 tokenizer.json.
 //
 // Layout written (keys sorted, two-space indent, as everything the engine exports):
 //   added_tokens   [{id, content, special, lstrip/rstrip/single_word/normalized: false}]
 //   normalizer     {"type": "NFC"} (or null for a tokenizer trained without normalisation)
-//   pre_tokenizer  Sequence[Split(Qwen2 regex, Isolated), ByteLevel(use_regex: false)]
+//   pre_tokenizer  as the model's family writes it (PreTokenizer.swift); Qwen2's is
+//                  Sequence[Split(Qwen2 regex, Isolated), ByteLevel(use_regex: false)]
 //   post_processor / decoder  ByteLevel
 //   model          BPE with vocab and merges
 // Merges are written as "left right" strings, the format every `tokenizers` version reads
@@ -50,18 +51,7 @@ public enum HFTokenizerJSON {
             "padding": .null,
             "added_tokens": .array(added),
             "normalizer": tokenizer.normalization == .nfc ? .object(["type": .string("NFC")]) : .null,
-            "pre_tokenizer": .object([
-                "type": .string("Sequence"),
-                "pretokenizers": .array([
-                    .object([
-                        "type": .string("Split"),
-                        "pattern": .object(["Regex": .string(Qwen2PreTokenizer.pattern)]),
-                        "behavior": .string("Isolated"),
-                        "invert": .bool(false),
-                    ]),
-                    byteLevel,
-                ]),
-            ]),
+            "pre_tokenizer": preTokenizerDocument(tokenizer.preTokenizer),
             "post_processor": byteLevel,
             "decoder": byteLevel,
             "model": model,
@@ -89,9 +79,10 @@ public enum HFTokenizerJSON {
         return try decode(bytes, file: url.path)
     }
 
-    /// Parses tokenizer.json text. Accepts what `document(for:)` writes and real Qwen2 files;
-    /// refuses, with the field named, anything that would tokenize differently from Qwen2's
-    /// pipeline (another model type, pre-tokenizer, normaliser, or BPE options).
+    /// Parses tokenizer.json text. Accepts what `document(for:)` writes and the byte-level BPE
+    /// files of real Qwen2, Llama 3 and SmolLM models; refuses, with the field named, anything
+    /// that would tokenize differently (another model type, pre-tokenizer, normaliser, BPE
+    /// options, or a post-processor that adds tokens).
     public static func decode(_ bytes: [UInt8], file: String = "tokenizer.json") throws(TokenizerError) -> BPETokenizer {
         let root: JSONValue
         do throws(JSONSyntaxError) { root = try JSONParser.parse(bytes: bytes, options: .interchange) } catch { throw .invalidJSON(file: file, detail: error.description) }
@@ -145,14 +136,11 @@ public enum HFTokenizerJSON {
         }
 
         let normalization = try parseNormalizer(root["normalizer"], file: file)
-        try checkPreTokenizer(root["pre_tokenizer"], file: file)
+        let preTokenizer = try parsePreTokenizer(root["pre_tokenizer"], file: file)
         if let decoder = root["decoder"], !decoder.isNull, decoder["type"]?.stringValue != "ByteLevel" {
             throw .unsupported(file: file, field: "decoder.type", detail: "\(describe(decoder["type"] ?? .null)); only ByteLevel")
         }
-        if let post = root["post_processor"], !post.isNull, post["type"]?.stringValue != "ByteLevel" {
-            // Template processors would add tokens (BOS/EOS) that `encode` does not produce.
-            throw .unsupported(file: file, field: "post_processor.type", detail: "\(describe(post["type"] ?? .null)); only ByteLevel or null")
-        }
+        try checkPostProcessor(root["post_processor"], file: file)
 
         var added: [AddedToken] = []
         if let addedValue = root["added_tokens"], !addedValue.isNull {
@@ -170,7 +158,7 @@ public enum HFTokenizerJSON {
                 added.append(AddedToken(id: id, content: content, special: item["special"]?.boolValue ?? false))
             }
         }
-        return try BPETokenizer(vocabulary: vocabulary, merges: merges, addedTokens: added, normalization: normalization)
+        return try BPETokenizer(vocabulary: vocabulary, merges: merges, addedTokens: added, normalization: normalization, preTokenizer: preTokenizer)
     }
 
     private static func parseNormalizer(_ value: JSONValue?, file: String) throws(TokenizerError) -> TextNormalization {
@@ -187,24 +175,95 @@ public enum HFTokenizerJSON {
         }
     }
 
-    private static func checkPreTokenizer(_ value: JSONValue?, file: String) throws(TokenizerError) {
-        guard let value, value["type"]?.stringValue == "Sequence", let steps = value["pretokenizers"]?.arrayValue, steps.count == 2 else {
-            throw .unsupported(file: file, field: "pre_tokenizer", detail: "expected Qwen2's Sequence of Split and ByteLevel")
+    /// The pre-tokenizer of tokenizer.json, when it is one of those `PreTokenizer` implements.
+    private static func parsePreTokenizer(_ value: JSONValue?, file: String) throws(TokenizerError) -> PreTokenizer {
+        let field = "pre_tokenizer"
+        guard let value, !value.isNull else {
+            throw .unsupported(file: file, field: field, detail: "null (a byte-level BPE tokenizer needs a ByteLevel pre-tokenizer)")
         }
-        let split = steps[0]
-        guard split["type"]?.stringValue == "Split" else {
-            throw .unsupported(file: file, field: "pre_tokenizer.pretokenizers[0].type", detail: "expected Split")
+        var steps = [value]
+        if value["type"]?.stringValue == "Sequence" {
+            guard let inner = value["pretokenizers"]?.arrayValue else { throw .invalidField(file: file, field: "\(field).pretokenizers", detail: "not an array") }
+            steps = inner
         }
-        guard split["pattern"]?["Regex"]?.stringValue == Qwen2PreTokenizer.pattern else {
-            throw .unsupported(file: file, field: "pre_tokenizer.pretokenizers[0].pattern", detail: "only Qwen2's regex \(Qwen2PreTokenizer.pattern)")
+        func path(_ index: Int) -> String { value["type"]?.stringValue == "Sequence" ? "\(field).pretokenizers[\(index)]" : field }
+        // The last step is always ByteLevel; what comes before it decides the kind.
+        guard let byteLevel = steps.last, byteLevel["type"]?.stringValue == "ByteLevel" else {
+            throw .unsupported(file: file, field: path(steps.count - 1), detail: "the last pre-tokenizer must be ByteLevel")
         }
-        guard split["behavior"]?.stringValue == "Isolated", split["invert"]?.boolValue != true else {
-            throw .unsupported(file: file, field: "pre_tokenizer.pretokenizers[0].behavior", detail: "only Isolated, not inverted")
+        if byteLevel["add_prefix_space"]?.boolValue == true {
+            throw .unsupported(file: file, field: "\(path(steps.count - 1)).add_prefix_space", detail: "true")
         }
-        let byteLevel = steps[1]
-        guard byteLevel["type"]?.stringValue == "ByteLevel", byteLevel["add_prefix_space"]?.boolValue != true,
-              byteLevel["use_regex"]?.boolValue == false else {
-            throw .unsupported(file: file, field: "pre_tokenizer.pretokenizers[1]", detail: "expected ByteLevel without prefix space or regex")
+        let usesRegex = byteLevel["use_regex"]?.boolValue ?? true
+        let before = steps.dropLast()
+        switch (before.count, usesRegex) {
+        case (0, true):
+            return .gpt2(isolatingDigits: false)
+        case (1, true):
+            let digits = before[0]
+            guard digits["type"]?.stringValue == "Digits", digits["individual_digits"]?.boolValue == true else {
+                throw .unsupported(file: file, field: path(0), detail: "before ByteLevel's regex only Digits(individual_digits: true) is supported")
+            }
+            return .gpt2(isolatingDigits: true)
+        case (1, false):
+            let split = before[0]
+            guard split["type"]?.stringValue == "Split" else { throw .unsupported(file: file, field: "\(path(0)).type", detail: "expected Split") }
+            guard split["behavior"]?.stringValue == "Isolated", split["invert"]?.boolValue != true else {
+                throw .unsupported(file: file, field: "\(path(0)).behavior", detail: "only Isolated, not inverted")
+            }
+            switch split["pattern"]?["Regex"]?.stringValue {
+            case Qwen2PreTokenizer.pattern?: return .qwen2
+            case Qwen2PreTokenizer.llama3Pattern?: return .llama3
+            case let other:
+                throw .unsupported(file: file, field: "\(path(0)).pattern", detail: "\(other.map { "regex \($0)" } ?? "not a regex"); supported: Qwen2's and Llama 3's")
+            }
+        default:
+            throw .unsupported(file: file, field: field, detail: "expected ByteLevel, Digits + ByteLevel, or Split + ByteLevel")
+        }
+    }
+
+    /// The pre_tokenizer document of `kind`, as the models that use it write it.
+    static func preTokenizerDocument(_ kind: PreTokenizer) -> JSONValue {
+        func byteLevel(regex: Bool) -> JSONValue {
+            .object(["type": .string("ByteLevel"), "add_prefix_space": .bool(false), "trim_offsets": .bool(regex), "use_regex": .bool(regex)])
+        }
+        func split(_ pattern: String) -> JSONValue {
+            .object(["type": .string("Sequence"), "pretokenizers": .array([
+                .object(["type": .string("Split"), "pattern": .object(["Regex": .string(pattern)]), "behavior": .string("Isolated"), "invert": .bool(false)]),
+                byteLevel(regex: false),
+            ])])
+        }
+        switch kind {
+        case .qwen2: return split(Qwen2PreTokenizer.pattern)
+        case .llama3: return split(Qwen2PreTokenizer.llama3Pattern)
+        case .gpt2(false): return byteLevel(regex: true)
+        case .gpt2(true):
+            return .object(["type": .string("Sequence"), "pretokenizers": .array([
+                .object(["type": .string("Digits"), "individual_digits": .bool(true)]), byteLevel(regex: true),
+            ])])
+        }
+    }
+
+    /// Accepts a post-processor that adds no tokens: none, ByteLevel, or a TemplateProcessing
+    /// whose single-sequence template is the sequence alone. (`encode` adds no special tokens,
+    /// as `encode(add_special_tokens=False)` and chat templates do.)
+    private static func checkPostProcessor(_ value: JSONValue?, file: String) throws(TokenizerError) {
+        guard let value, !value.isNull else { return }
+        switch value["type"]?.stringValue {
+        case "ByteLevel": return
+        case "TemplateProcessing":
+            let single = value["single"]?.arrayValue ?? []
+            guard single.count == 1, single[0]["Sequence"] != nil else {
+                throw .unsupported(file: file, field: "post_processor.single", detail: "a template that adds tokens around the text (only the text alone is supported)")
+            }
+        case "Sequence":
+            for (index, step) in (value["processors"]?.arrayValue ?? []).enumerated() {
+                do { try checkPostProcessor(step, file: file) } catch {
+                    throw .unsupported(file: file, field: "post_processor.processors[\(index)]", detail: "\(error)")
+                }
+            }
+        default:
+            throw .unsupported(file: file, field: "post_processor.type", detail: "\(describe(value["type"] ?? .null)); only ByteLevel, TemplateProcessing of the text alone, or null")
         }
     }
 

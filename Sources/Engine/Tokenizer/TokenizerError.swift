@@ -1,8 +1,6 @@
 /// Why a tokenizer could not be built, trained, read or written. Cases that come from a file name
 /// the file and the JSON field (as a path like `model.merges[12]`).
 public enum TokenizerError: Error, CustomStringConvertible, Sendable, Equatable {
-    /// The vocabulary lacks the token for a byte, so some text could not be encoded.
-    case missingByteToken(byte: UInt8, token: String)
     /// Two tokens share an id.
     case duplicateID(id: Int, first: String, second: String)
     /// A token with a negative id.
@@ -29,8 +27,6 @@ public enum TokenizerError: Error, CustomStringConvertible, Sendable, Equatable 
 
     public var description: String {
         switch self {
-        case .missingByteToken(let byte, let token):
-            return "the vocabulary has no token for byte \(byte) (\"\(token)\"); byte-level BPE needs all 256"
         case .duplicateID(let id, let first, let second):
             return "tokens \"\(first)\" and \"\(second)\" both have id \(id)"
         case .negativeID(let token, let id):

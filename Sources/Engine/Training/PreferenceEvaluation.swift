@@ -8,7 +8,7 @@ extension Trainer {
     /// `objective` (DPO: pairs or quadruples; IOPO and its ablations: quadruples). A nil
     /// `reference` means `policy` with its LoRA adapters switched off. Sequences longer than
     /// `cutoffLength` have their responses cut, as in training.
-    public static func evaluatePreferences(policy: Qwen2Model, reference: Qwen2Model?, objective: TrainingObjective,
+    public static func evaluatePreferences(policy: DecoderModel, reference: DecoderModel?, objective: TrainingObjective,
                                            examples: [TrainingExample], beta: Double = 0.1, labelSmoothing: Double = 0,
                                            prefFTX: Double = 0, cutoffLength: Int = 4096,
                                            microBatchSize: Int = 8) throws(TrainingError) -> [String: Double] {
@@ -43,7 +43,7 @@ extension Trainer {
 
     /// `evaluatePreferences` with this run's objective and hyper-parameters, for its model
     /// (reference: the adapters off, or `reference` for a full fine-tune).
-    public func evaluatePreferences(examples: [TrainingExample], reference: Qwen2Model? = nil) throws(TrainingError) -> [String: Double] {
+    public func evaluatePreferences(examples: [TrainingExample], reference: DecoderModel? = nil) throws(TrainingError) -> [String: Double] {
         try Trainer.evaluatePreferences(policy: model, reference: reference, objective: config.objective, examples: examples,
                                         beta: config.beta, labelSmoothing: config.labelSmoothing, prefFTX: config.prefFTX,
                                         cutoffLength: config.cutoffLength, microBatchSize: config.microBatchSize)

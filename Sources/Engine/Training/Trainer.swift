@@ -72,7 +72,7 @@ struct StepEvaluation {
 /// fine-tune); its log-probabilities never change, so they are computed once per sequence before
 /// the first step and reused, and no frozen copy of the weights is kept.
 public final class Trainer {
-    public let model: Qwen2Model
+    public let model: DecoderModel
     public let config: TrainingConfig
     let units: [TrainingUnit]
     public let data: DataPreparation
@@ -89,7 +89,7 @@ public final class Trainer {
 
     /// Prepares a run: expands and fits the data, attaches LoRA when configured (its A matrices
     /// drawn from `config.seed`), and builds the optimizer over the trainable parameters.
-    public init(model: Qwen2Model, config: TrainingConfig, examples: [TrainingExample]) throws(TrainingError) {
+    public init(model: DecoderModel, config: TrainingConfig, examples: [TrainingExample]) throws(TrainingError) {
         try config.validate()
         self.model = model
         self.config = config
@@ -109,7 +109,7 @@ public final class Trainer {
     /// Scores every sequence once under the reference: `reference` when given, otherwise this
     /// trainer's model with adapters off (LoRA) or at its current weights (full fine-tune, which
     /// is the reference only before the first step). Nothing to do for SFT.
-    public func computeReferenceScores(using reference: Qwen2Model? = nil) throws(TrainingError) {
+    public func computeReferenceScores(using reference: DecoderModel? = nil) throws(TrainingError) {
         guard config.objective != .sft else { referenceScores = units.map { _ in [] }; return }
         let network = reference ?? model
         let per = config.objective.sequencesPerUnit
@@ -125,7 +125,7 @@ public final class Trainer {
         referenceScores = scores
     }
 
-    static func forward(_ network: Qwen2Model, _ pairs: [ScoredPair], useAdapters: Bool) throws(TrainingError) -> (Batch, ForwardResult) {
+    static func forward(_ network: DecoderModel, _ pairs: [ScoredPair], useAdapters: Bool) throws(TrainingError) -> (Batch, ForwardResult) {
         do {
             let batch = try Batch(sequences: pairs.map(\.tokens), promptLengths: pairs.map(\.prompt.count))
             return (batch, try network.forward(batch, useAdapters: useAdapters))

@@ -50,7 +50,7 @@ extension Trainer {
     /// data. `baseModel` is what the run started from (for LoRA it receives the checkpoint's
     /// adapter; for a full fine-tune it is left untouched and serves as the reference). The
     /// resumed trainer then continues exactly as the uninterrupted run would have.
-    public static func resume(from directory: URL, baseModel: Qwen2Model, config: TrainingConfig,
+    public static func resume(from directory: URL, baseModel: DecoderModel, config: TrainingConfig,
                               examples: [TrainingExample]) throws -> Trainer {
         let stateURL = directory.appendingPathComponent(stateFile)
         guard let bytes = FileManager.default.contents(atPath: stateURL.path),
@@ -64,14 +64,14 @@ extension Trainer {
         do { tensors = try Safetensors.read(directory.appendingPathComponent(trainableFile)) } catch {
             throw TrainingError.checkpoint("\(error)")
         }
-        let model: Qwen2Model
+        let model: DecoderModel
         if let lora = config.lora {
             do { try baseModel.loadLoRA(lora, tensors: tensors) } catch {
                 throw TrainingError.checkpoint("\(directory.path) does not fit the model: \(error)")
             }
             model = baseModel
         } else {
-            do { model = try Qwen2Model(config: baseModel.config, tensors: tensors) } catch {
+            do { model = try DecoderModel(config: baseModel.config, tensors: tensors) } catch {
                 throw TrainingError.checkpoint("\(directory.path) does not fit the model: \(error)")
             }
         }

@@ -89,9 +89,9 @@ public struct TrainExecutor: StepExecutor {
     }
 
     /// Decodes a `[model.NAME]` table (Hugging Face field names) into the engine's config.
-    static func modelConfig(_ table: SpecValue) throws -> Qwen2Config {
+    static func modelConfig(_ table: SpecValue) throws -> DecoderConfig {
         do {
-            let config = try JSONDecoder().decode(Qwen2Config.self, from: Data(table.canonicalJSON.utf8))
+            let config = try JSONDecoder().decode(DecoderConfig.self, from: Data(table.canonicalJSON.utf8))
             try config.validate()
             return config
         } catch { throw StepFailure.parameter("model", "not a usable Qwen2 config: \(error)") }
@@ -111,7 +111,7 @@ public struct TrainExecutor: StepExecutor {
         if context.resumeDirectory != nil { config.checkpointEvery = TrainExecutor.checkpointEvery }
         guard let dataURL = try context.input("data").url else { throw StepFailure.invalidInput("data", reason: "expected a file or directory") }
         var from: MaterializedInput?
-        var modelConfig: Qwen2Config?
+        var modelConfig: DecoderConfig?
         if let modelTable = params["model"] {
             modelConfig = try TrainExecutor.modelConfig(modelTable)
         } else {

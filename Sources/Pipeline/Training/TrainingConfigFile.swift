@@ -25,7 +25,7 @@ public struct TrainingConfigFile: Sendable, Equatable {
     /// Whether the file set `micro_batch_size` (otherwise it follows `batch_size`).
     public var microBatchSizeGiven: Bool
     /// `[model]`: the architecture of a model trained from scratch.
-    public var model: Qwen2Config?
+    public var model: DecoderConfig?
     public var systemPrompt: String
     /// Use only the first N examples of the data.
     public var maxExamples: Int?
@@ -210,7 +210,7 @@ public struct TrainingConfigFile: Sendable, Equatable {
             return LoRAConfig(rank: rank, alpha: Float(alpha), targetModules: targets)
         }
 
-        mutating func model(_ value: SpecValue, at path: SpecPath) -> Qwen2Config? {
+        mutating func model(_ value: SpecValue, at path: SpecPath) -> DecoderConfig? {
             guard let table = value.tableValue else {
                 report(path, "must be a table of Hugging Face Qwen2 fields, got \(article(value.typeName))")
                 return nil
@@ -230,7 +230,7 @@ public struct TrainingConfigFile: Sendable, Equatable {
                 if let b = v.boolValue { tied = b } else { report(path.appending("tie_word_embeddings"), "must be true or false, got \(article(v.typeName))") }
             }
             guard fields.count == 5 else { return nil }
-            let config = Qwen2Config(hiddenSize: fields["hidden_size"]!, numHiddenLayers: fields["num_hidden_layers"]!,
+            let config = DecoderConfig(hiddenSize: fields["hidden_size"]!, numHiddenLayers: fields["num_hidden_layers"]!,
                                      numAttentionHeads: fields["num_attention_heads"]!, numKeyValueHeads: kvHeads,
                                      intermediateSize: fields["intermediate_size"]!, vocabSize: fields["vocab_size"]!,
                                      maxPositionEmbeddings: maxPositions ?? 32768, rmsNormEps: Float(eps ?? 1e-6),

@@ -22,7 +22,7 @@ public struct TrainingRunRequest: Sendable {
     public var from: URL?
     /// The architecture to train from scratch (with a tokenizer trained on the data); with
     /// `from`, the shapes the model must have.
-    public var modelConfig: Qwen2Config?
+    public var modelConfig: DecoderConfig?
     public var output: URL
     /// A checkpoint directory (OUT/checkpoints/step-N) to continue from.
     public var resume: URL?
@@ -39,7 +39,7 @@ public struct TrainingRunRequest: Sendable {
     /// The base model named in the adapter's config (default: the `from` path, or "scratch").
     public var adapterBaseModel: String?
 
-    public init(config: TrainingConfig, data: URL, from: URL? = nil, modelConfig: Qwen2Config? = nil, output: URL,
+    public init(config: TrainingConfig, data: URL, from: URL? = nil, modelConfig: DecoderConfig? = nil, output: URL,
                 resume: URL? = nil, systemPrompt: String = ChatTemplate.defaultSystemPrompt, maxExamples: Int? = nil,
                 checkpoints: URL? = nil, finalCheckpoint: Bool = true, checkpointFiles: (@Sendable () -> [String: Data])? = nil,
                 adapterBaseModel: String? = nil) {
@@ -134,7 +134,7 @@ public enum TrainingRun {
                     throw .invalidInput("cannot train a tokenizer of \(modelConfig.vocabSize) tokens on this data: \(error)")
                 }
             }
-            do { bundle = ModelBundle(model: try Qwen2Model(config: modelConfig, seed: request.config.seed), tokenizer: tokenizer) } catch {
+            do { bundle = ModelBundle(model: try DecoderModel(config: modelConfig, seed: request.config.seed), tokenizer: tokenizer) } catch {
                 throw .invalidInput("model config: \(error)")
             }
         }
@@ -222,7 +222,7 @@ public enum TrainingRun {
     }
 
     /// The first architecture field where `found` differs from `expected`, with both values.
-    static func firstDifference(_ expected: Qwen2Config, _ found: Qwen2Config) -> (name: String, expected: String, found: String)? {
+    static func firstDifference(_ expected: DecoderConfig, _ found: DecoderConfig) -> (name: String, expected: String, found: String)? {
         let fields: [(String, String, String)] = [
             ("hidden_size", "\(expected.hiddenSize)", "\(found.hiddenSize)"),
             ("num_hidden_layers", "\(expected.numHiddenLayers)", "\(found.numHiddenLayers)"),

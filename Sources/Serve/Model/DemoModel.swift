@@ -57,20 +57,20 @@ public enum DemoModel {
     /// Returns the written config (its vocab_size is the tokenizer's actual size, which is below
     /// the requested one when the corpus runs out of merges).
     @discardableResult
-    public static func write(_ spec: DemoModelSpec, to directory: URL) throws -> Qwen2HFConfig {
+    public static func write(_ spec: DemoModelSpec, to directory: URL) throws -> HFDecoderConfig {
         let tokenizer = try tokenizer(vocabularySize: spec.vocabularySize)
-        let config = Qwen2Config(hiddenSize: spec.hiddenSize, numHiddenLayers: spec.layers,
+        let config = DecoderConfig(hiddenSize: spec.hiddenSize, numHiddenLayers: spec.layers,
                                  numAttentionHeads: spec.attentionHeads, numKeyValueHeads: spec.keyValueHeads,
                                  intermediateSize: spec.intermediateSize, vocabSize: tokenizer.vocabularySize,
                                  maxPositionEmbeddings: spec.contextLength, ropeTheta: 1_000_000)
-        let model = try Qwen2Model(config: config, seed: spec.seed)
-        let hfConfig = Qwen2HFConfig(vocabSize: config.vocabSize, hiddenSize: config.hiddenSize,
+        let model = try DecoderModel(config: config, seed: spec.seed)
+        let hfConfig = HFDecoderConfig(vocabSize: config.vocabSize, hiddenSize: config.hiddenSize,
                                      intermediateSize: config.intermediateSize, numHiddenLayers: config.numHiddenLayers,
                                      numAttentionHeads: config.numAttentionHeads, numKeyValueHeads: config.numKeyValueHeads,
                                      maxPositionEmbeddings: config.maxPositionEmbeddings, ropeTheta: Double(config.ropeTheta),
                                      rmsNormEps: Double(config.rmsNormEps), tieWordEmbeddings: false,
                                      bosTokenID: tokenizer.id(of: "<|endoftext|>"), eosTokenID: tokenizer.id(of: "<|im_end|>"))
-        try HFModelDirectory(qwen2: hfConfig, tensors: model.namedTensors(), tokenizer: tokenizer).write(to: directory)
+        try HFModelDirectory(decoder: hfConfig, tensors: model.namedTensors(), tokenizer: tokenizer).write(to: directory)
         return hfConfig
     }
 

@@ -12,7 +12,7 @@ import Foundation
 public struct ServedModel: Sendable {
     /// The name clients pass as `model` (vLLM's --served-model-name).
     public let name: String
-    public let model: Qwen2Model
+    public let model: DecoderModel
     public let tokenizer: BPETokenizer
     /// Tokens that end generation: the model's eos ids and `<|im_end|>` / `<|endoftext|>`.
     public let stopTokenIds: [Int32]
@@ -21,7 +21,7 @@ public struct ServedModel: Sendable {
     /// Unix time the model was loaded, reported as `created` by /v1/models.
     public let created: Int
 
-    public init(name: String, model: Qwen2Model, tokenizer: BPETokenizer, stopTokenIds: [Int32], root: String,
+    public init(name: String, model: DecoderModel, tokenizer: BPETokenizer, stopTokenIds: [Int32], root: String,
                 created: Int = Int(Date().timeIntervalSince1970)) {
         self.name = name
         self.model = model
@@ -39,21 +39,21 @@ public struct ServedModel: Sendable {
     public static func load(directory: URL, adapter: URL? = nil, name: String? = nil) throws(ServeError) -> ServedModel {
         let path = directory.path
         let hf: HFModelDirectory
-        let hfConfig: Qwen2HFConfig
+        let hfConfig: HFDecoderConfig
         do throws(CheckpointError) {
             hf = try HFModelDirectory.read(from: directory)
-            hfConfig = try hf.qwen2Config()
+            hfConfig = try hf.decoderConfig()
         } catch {
             throw .modelDirectory(path: path, detail: error.description)
         }
         guard let tokenizer = hf.tokenizer else { throw .missingTokenizer(path: path) }
-        let config = Qwen2Config(huggingFace: hfConfig)
+        let config = DecoderConfig(huggingFace: hfConfig)
         if tokenizer.vocabularySize > config.vocabSize {
             throw .vocabularyMismatch(path: path, tokenizerSize: tokenizer.vocabularySize, modelSize: config.vocabSize)
         }
-        let model: Qwen2Model
+        let model: DecoderModel
         do throws(ModelError) {
-            model = try Qwen2Model(config: config, tensors: hf.tensors)
+            model = try DecoderModel(config: config, tensors: hf.tensors)
         } catch {
             throw .modelDirectory(path: path, detail: error.description)
         }
@@ -65,7 +65,7 @@ public struct ServedModel: Sendable {
 
     /// generation_config.json's eos ids (one id or a list), config.json's eos id, and the Qwen
     /// end-of-turn tokens the tokenizer has; sorted, without repeats.
-    static func stopTokens(generationConfig: JSONValue?, config: Qwen2HFConfig, tokenizer: BPETokenizer) -> [Int32] {
+    static func stopTokens(generationConfig: JSONValue?, config: HFDecoderConfig, tokenizer: BPETokenizer) -> [Int32] {
         var ids = Set<Int>()
         if let eos = generationConfig?["eos_token_id"] {
             if let id = eos.wholeNumberValue { ids.insert(id) }
@@ -78,7 +78,7 @@ public struct ServedModel: Sendable {
         return ids.filter { $0 >= 0 && $0 < config.vocabSize }.sorted().map { Int32($0) }
     }
 
-    private static func attach(adapter: URL, to model: Qwen2Model) throws(ServeError) {
+    private static func attach(adapter: URL, to model: DecoderModel) throws(ServeError) {
         let peft: PEFTAdapterDirectory
         do throws(CheckpointError) {
             peft = try PEFTAdapterDirectory.read(from: adapter)

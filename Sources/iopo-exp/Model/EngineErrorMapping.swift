@@ -17,7 +17,7 @@ enum EngineErrorMapping {
             if case .io = error { return CLIError(code: .failure, message: error.description) }
             return CLIError.invalid(error.description)
         case let error as ModelError: return CLIError.invalid(error.description)
-        case let error as Qwen2ConfigError: return CLIError.invalid(error.description)
+        case let error as DecoderConfigError: return CLIError.invalid(error.description)
         case let error as LoRAError: return CLIError.invalid(error.description)
         case let error as GenerationError: return CLIError.invalid(error.description)
         case let error as TokenizerError: return CLIError.invalid(error.description)

@@ -62,12 +62,12 @@ struct ModelBench: ParsableCommand {
         }
         try engine.apply()
         let hf = try ModelConfigFile.read(config)
-        let modelConfig = Qwen2Config(huggingFace: hf)
+        let modelConfig = DecoderConfig(huggingFace: hf)
         if seq > modelConfig.maxPositionEmbeddings || decodePrompt + decodeTokens > modelConfig.maxPositionEmbeddings {
             throw CLIError.invalid("--seq and --decode-prompt + --decode-tokens must fit max_position_embeddings \(modelConfig.maxPositionEmbeddings)")
         }
         let report = try EngineErrorMapping.mapped { () throws -> Report in
-            let model = try Qwen2Model(config: modelConfig, seed: seed)
+            let model = try DecoderModel(config: modelConfig, seed: seed)
             var rng = Xoshiro256StarStar(seed: seed, stream: 0x4245_4E43)
             let vocab = modelConfig.vocabSize
             func randomTokens(_ count: Int) -> [Int32] { (0..<count).map { _ in Int32(rng.nextInt(below: vocab)) } }

@@ -7,7 +7,7 @@ import TOMLKit
 /// num_hidden_layers, ...) as a JSON object or as top-level TOML keys. Checked as `from_pretrained`
 /// would and as the engine needs (heads dividing the hidden size, an even head dimension, ...).
 enum ModelConfigFile {
-    static func read(_ path: String) throws -> Qwen2HFConfig {
+    static func read(_ path: String) throws -> HFDecoderConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIError.invalid("\(path): cannot read the config file")
         }
@@ -24,8 +24,8 @@ enum ModelConfigFile {
                 throw CLIError.invalid("\(path): not valid JSON: \(error.description)")
             }
         }
-        let config = try EngineErrorMapping.mapped { try Qwen2HFConfig(document: document, file: path) }
-        do throws(Qwen2ConfigError) { try Qwen2Config(huggingFace: config).validate() } catch {
+        let config = try EngineErrorMapping.mapped { try HFDecoderConfig(document: document, file: path) }
+        do throws(DecoderConfigError) { try DecoderConfig(huggingFace: config).validate() } catch {
             throw CLIError.invalid("\(path): \(error.description)")
         }
         return config

@@ -4,7 +4,7 @@ import Engine
 /// softmax and the optimizer are not counted, as in the usual MFU definition). Causal attention
 /// is counted exactly: position t attends to t + 1 keys.
 struct ModelFlops {
-    let config: Qwen2Config
+    let config: DecoderConfig
 
     /// Weights of every matrix product: q, k, v, o, gate, up, down per layer, and the output
     /// projection (the embedding lookup is not a product).

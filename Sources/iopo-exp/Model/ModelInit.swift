@@ -33,7 +33,7 @@ struct ModelInit: ParsableCommand {
         try OutputDirectory.write(out) { staging in
             try EngineErrorMapping.mapped {
                 let tokenizer = try BPETrainer.train(corpus: corpus, vocabularySize: hfConfig.vocabSize)
-                let model = try Qwen2Model(config: Qwen2Config(huggingFace: hfConfig), seed: seed)
+                let model = try DecoderModel(config: DecoderConfig(huggingFace: hfConfig), seed: seed)
                 let bundle = ModelBundle(model: model, tokenizer: tokenizer)
                 try bundle.export(to: staging)
                 summary = ModelSummary(bundle: bundle, directory: out)

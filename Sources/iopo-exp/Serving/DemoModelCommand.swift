@@ -40,7 +40,7 @@ struct DemoModelCommand: ParsableCommand {
         if let vocabSize { spec.vocabularySize = vocabSize }
         if let context { spec.contextLength = context }
         spec.seed = seed
-        let written: Qwen2HFConfig
+        let written: HFDecoderConfig
         do {
             written = try DemoModel.write(spec, to: URL(fileURLWithPath: directory))
         } catch {

@@ -26,12 +26,12 @@ struct TrainParityDump: ParsableCommand {
     @Option(help: "Output JSON file.") var out: String
 
     func run() throws {
-        func load(_ path: String) throws -> Qwen2Model {
+        func load(_ path: String) throws -> DecoderModel {
             let directory = try HFModelDirectory.read(from: URL(fileURLWithPath: path))
-            return try Qwen2Model(config: Qwen2Config(huggingFace: try directory.qwen2Config()), tensors: directory.tensors)
+            return try DecoderModel(config: DecoderConfig(huggingFace: try directory.decoderConfig()), tensors: directory.tensors)
         }
-        let network: Qwen2Model
-        let referenceNetwork: Qwen2Model?
+        let network: DecoderModel
+        let referenceNetwork: DecoderModel?
         do {
             network = try load(model)
             referenceNetwork = try reference.map(load)

@@ -135,10 +135,10 @@ struct TrainRunCommand: ParsableCommand {
     }
 
     /// A Hugging Face config.json: the Qwen2 fields, others ignored.
-    static func readModelConfig(_ path: String) throws -> Qwen2Config {
+    static func readModelConfig(_ path: String) throws -> DecoderConfig {
         guard let data = FileManager.default.contents(atPath: path) else { throw CLIError.invalid("--model-config \(path): no such file") }
         do {
-            let config = try JSONDecoder().decode(Qwen2Config.self, from: data)
+            let config = try JSONDecoder().decode(DecoderConfig.self, from: data)
             try config.validate()
             return config
         } catch let DecodingError.keyNotFound(key, _) {

@@ -1,11 +1,28 @@
-// The fields of a Hugging Face Qwen2 config.json, independent of the engine's own model types
-// (the caller maps its configuration onto this), with the full config.json document
-// `Qwen2ForCausalLM.from_pretrained` expects and the state-dict names and shapes it implies.
+// The fields of a Hugging Face Llama or Qwen2 config.json, independent of the engine's own model
+// types (the caller maps its configuration onto this), with the full config.json document
+// `LlamaForCausalLM` / `Qwen2ForCausalLM.from_pretrained` expects and the state-dict names and
+// shapes it implies.
 
 import Basics
 
-/// A Qwen2ForCausalLM configuration in Hugging Face's field names and meanings.
-public struct Qwen2HFConfig: Sendable, Equatable {
+/// The two Hugging Face architectures of the family: the same decoder, Qwen2 with a bias on the
+/// q, k and v projections.
+public enum DecoderArchitecture: String, Sendable, Equatable, CaseIterable {
+    case llama
+    case qwen2
+
+    /// `architectures[0]` of config.json.
+    public var causalLMClass: String {
+        switch self {
+        case .llama: return "LlamaForCausalLM"
+        case .qwen2: return "Qwen2ForCausalLM"
+        }
+    }
+}
+
+/// A LlamaForCausalLM or Qwen2ForCausalLM configuration in Hugging Face's field names and meanings.
+public struct HFDecoderConfig: Sendable, Equatable {
+    public var architecture: DecoderArchitecture
     public var vocabSize: Int
     public var hiddenSize: Int
     public var intermediateSize: Int
@@ -25,7 +42,9 @@ public struct Qwen2HFConfig: Sendable, Equatable {
     public init(vocabSize: Int, hiddenSize: Int, intermediateSize: Int, numHiddenLayers: Int,
                 numAttentionHeads: Int, numKeyValueHeads: Int, maxPositionEmbeddings: Int = 32768,
                 ropeTheta: Double = 1_000_000, rmsNormEps: Double = 1e-6, tieWordEmbeddings: Bool = false,
-                bosTokenID: Int? = nil, eosTokenID: Int? = nil, slidingWindow: Int? = nil, maxWindowLayers: Int? = nil) {
+                bosTokenID: Int? = nil, eosTokenID: Int? = nil, slidingWindow: Int? = nil, maxWindowLayers: Int? = nil,
+                architecture: DecoderArchitecture = .qwen2) {
+        self.architecture = architecture
         self.vocabSize = vocabSize
         self.hiddenSize = hiddenSize
         self.intermediateSize = intermediateSize
@@ -44,8 +63,48 @@ public struct Qwen2HFConfig: Sendable, Equatable {
 
     public var headDim: Int { hiddenSize / numAttentionHeads }
 
+    /// Whether q, k and v have biases (Qwen2 always; the Llama configs read here never).
+    public var attentionBias: Bool { architecture == .qwen2 }
+
     /// The config.json document (keys sorted when serialised).
     public var document: JSONValue {
+        switch architecture {
+        case .qwen2: return qwen2Document
+        case .llama: return llamaDocument
+        }
+    }
+
+    /// As transformers 4.5x's `LlamaConfig().to_dict()` writes it, float32.
+    var llamaDocument: JSONValue {
+        .object([
+            "architectures": .array([.string("LlamaForCausalLM")]),
+            "attention_bias": .bool(false),
+            "attention_dropout": .double(0),
+            "bos_token_id": bosTokenID.map { .int($0) } ?? .null,
+            "eos_token_id": eosTokenID.map { .int($0) } ?? .null,
+            "head_dim": .int(headDim),
+            "hidden_act": .string("silu"),
+            "hidden_size": .int(hiddenSize),
+            "initializer_range": .double(0.02),
+            "intermediate_size": .int(intermediateSize),
+            "max_position_embeddings": .int(maxPositionEmbeddings),
+            "mlp_bias": .bool(false),
+            "model_type": .string("llama"),
+            "num_attention_heads": .int(numAttentionHeads),
+            "num_hidden_layers": .int(numHiddenLayers),
+            "num_key_value_heads": .int(numKeyValueHeads),
+            "pretraining_tp": .int(1),
+            "rms_norm_eps": .double(rmsNormEps),
+            "rope_scaling": .null,
+            "rope_theta": .double(ropeTheta),
+            "tie_word_embeddings": .bool(tieWordEmbeddings),
+            "torch_dtype": .string("float32"),
+            "use_cache": .bool(true),
+            "vocab_size": .int(vocabSize),
+        ])
+    }
+
+    var qwen2Document: JSONValue {
         .object([
             "architectures": .array([.string("Qwen2ForCausalLM")]),
             "attention_dropout": .double(0),
@@ -77,8 +136,18 @@ public struct Qwen2HFConfig: Sendable, Equatable {
     /// Qwen2's defaults.
     public init(document: JSONValue, file: String = "config.json") throws(CheckpointError) {
         guard case .object = document else { throw .invalidField(file: file, field: "$", detail: "expected an object") }
-        if let type = document["model_type"]?.stringValue, type != "qwen2" {
-            throw .invalidField(file: file, field: "model_type", detail: "\"\(type)\", expected \"qwen2\"")
+        let architecture: DecoderArchitecture
+        switch document["model_type"]?.stringValue {
+        case nil, "qwen2"?: architecture = .qwen2
+        case "llama"?: architecture = .llama
+        case let other?:
+            throw .invalidField(file: file, field: "model_type", detail: "\"\(other)\" is not supported; iopo-exp runs \"llama\" and \"qwen2\"")
+        }
+        // Llama variants the one decoder does not compute are refused, not approximated.
+        if architecture == .llama {
+            for key in ["attention_bias", "mlp_bias"] where document[key]?.boolValue == true {
+                throw .invalidField(file: file, field: key, detail: "true is not supported (the engine's Llama has no attention or MLP bias)")
+            }
         }
         func integer(_ key: String) throws(CheckpointError) -> Int {
             guard let value = document[key]?.wholeNumberValue, value > 0 else {
@@ -124,16 +193,20 @@ public struct Qwen2HFConfig: Sendable, Equatable {
             ropeTheta: try ropeTheta(), rmsNormEps: try number("rms_norm_eps", default: 1e-6),
             tieWordEmbeddings: document["tie_word_embeddings"]?.boolValue ?? false,
             bosTokenID: try optionalInteger("bos_token_id"), eosTokenID: try optionalInteger("eos_token_id"),
-            slidingWindow: document["sliding_window"]?.wholeNumberValue, maxWindowLayers: document["max_window_layers"]?.wholeNumberValue)
+            slidingWindow: document["sliding_window"]?.wholeNumberValue, maxWindowLayers: document["max_window_layers"]?.wholeNumberValue,
+            architecture: architecture)
         if hidden % heads != 0 {
             throw .invalidField(file: file, field: "hidden_size", detail: "\(hidden) is not divisible by num_attention_heads \(heads)")
+        }
+        if let headDim = document["head_dim"]?.wholeNumberValue, headDim != hidden / heads {
+            throw .invalidField(file: file, field: "head_dim", detail: "\(headDim) is not supported: the engine needs hidden_size / num_attention_heads (\(hidden / heads))")
         }
         if numKeyValueHeads <= 0 || heads % numKeyValueHeads != 0 {
             throw .invalidField(file: file, field: "num_key_value_heads", detail: "\(numKeyValueHeads) does not divide num_attention_heads \(heads)")
         }
     }
 
-    /// Every state-dict tensor Qwen2ForCausalLM has, with its shape (linear weights `[out, in]`).
+    /// Every state-dict tensor LlamaForCausalLM / Qwen2ForCausalLM has, with its shape (linear weights `[out, in]`).
     /// `lm_head.weight` is absent when the embeddings are tied, as in `save_pretrained`.
     public var expectedShapes: [String: [Int]] {
         let kvDim = numKeyValueHeads * headDim
@@ -147,11 +220,13 @@ public struct Qwen2HFConfig: Sendable, Equatable {
             shapes[prefix + "input_layernorm.weight"] = [hiddenSize]
             shapes[prefix + "post_attention_layernorm.weight"] = [hiddenSize]
             shapes[prefix + "self_attn.q_proj.weight"] = [hiddenSize, hiddenSize]
-            shapes[prefix + "self_attn.q_proj.bias"] = [hiddenSize]
             shapes[prefix + "self_attn.k_proj.weight"] = [kvDim, hiddenSize]
-            shapes[prefix + "self_attn.k_proj.bias"] = [kvDim]
             shapes[prefix + "self_attn.v_proj.weight"] = [kvDim, hiddenSize]
-            shapes[prefix + "self_attn.v_proj.bias"] = [kvDim]
+            if attentionBias {
+                shapes[prefix + "self_attn.q_proj.bias"] = [hiddenSize]
+                shapes[prefix + "self_attn.k_proj.bias"] = [kvDim]
+                shapes[prefix + "self_attn.v_proj.bias"] = [kvDim]
+            }
             shapes[prefix + "self_attn.o_proj.weight"] = [hiddenSize, hiddenSize]
             shapes[prefix + "mlp.gate_proj.weight"] = [intermediateSize, hiddenSize]
             shapes[prefix + "mlp.up_proj.weight"] = [intermediateSize, hiddenSize]

@@ -10,7 +10,7 @@ struct TrainableStorage {
     var entries: [ParameterEntry]
 }
 
-extension Qwen2Model {
+extension DecoderModel {
     /// The parameters the optimizer updates: the adapters when attached, otherwise the base.
     var trainable: TrainableStorage {
         if let adapters {

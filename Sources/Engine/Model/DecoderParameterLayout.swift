@@ -4,13 +4,14 @@
 // it, listed in Hugging Face's state-dict order for export.
 
 /// Offsets of one decoder layer's parameters in the flat buffer.
-struct Qwen2LayerOffsets: Sendable {
+struct DecoderLayerOffsets: Sendable {
     /// input_layernorm.weight [C]
     var inputNorm: Int
     /// q_proj.weight [H·d, C], k_proj.weight [KV·d, C], v_proj.weight [KV·d, C], contiguous
     var qkvWeight: Int
-    /// q_proj.bias [H·d], k_proj.bias [KV·d], v_proj.bias [KV·d], contiguous
-    var qkvBias: Int
+    /// q_proj.bias [H·d], k_proj.bias [KV·d], v_proj.bias [KV·d], contiguous; nil without
+    /// attention bias (Llama)
+    var qkvBias: Int?
     /// o_proj.weight [C, H·d]
     var oWeight: Int
     /// post_attention_layernorm.weight [C]
@@ -34,9 +35,9 @@ struct ParameterEntry: Sendable {
 }
 
 /// The flat layout of all Qwen2 parameters for one config.
-struct Qwen2ParameterLayout: Sendable {
+struct DecoderParameterLayout: Sendable {
     var embedTokens: Int
-    var layers: [Qwen2LayerOffsets]
+    var layers: [DecoderLayerOffsets]
     var finalNorm: Int
     /// Equals `embedTokens` when the embeddings are tied.
     var lmHead: Int
@@ -44,7 +45,7 @@ struct Qwen2ParameterLayout: Sendable {
     /// Hugging Face names in state-dict order.
     var entries: [ParameterEntry]
 
-    init(config: Qwen2Config) {
+    init(config: DecoderConfig) {
         let c = config.hiddenSize
         let d = config.headDim
         let h = config.numAttentionHeads
@@ -57,15 +58,15 @@ struct Qwen2ParameterLayout: Sendable {
             return cursor
         }
         embedTokens = take(vocab * c)
-        var layers: [Qwen2LayerOffsets] = []
+        var layers: [DecoderLayerOffsets] = []
         var entries: [ParameterEntry] = [
             ParameterEntry(name: "model.embed_tokens.weight", shape: [vocab, c], offset: embedTokens, decays: true),
         ]
         for i in 0..<config.numHiddenLayers {
-            let layer = Qwen2LayerOffsets(
+            let layer = DecoderLayerOffsets(
                 inputNorm: take(c),
                 qkvWeight: take(config.qkvWidth * c),
-                qkvBias: take(config.qkvWidth),
+                qkvBias: config.attentionBias ? take(config.qkvWidth) : nil,
                 oWeight: take(c * h * d),
                 postNorm: take(c),
                 gateUpWeight: take(2 * inter * c),
@@ -73,13 +74,15 @@ struct Qwen2ParameterLayout: Sendable {
             layers.append(layer)
             let prefix = "model.layers.\(i)."
             let qRows = h * d, kvRows = kv * d
+            // q, k, v, each weight followed by its bias where there is one (state-dict order).
+            let projections = [("q", qRows, 0), ("k", kvRows, qRows), ("v", kvRows, qRows + kvRows)]
+            for (name, rows, start) in projections {
+                entries.append(ParameterEntry(name: prefix + "self_attn.\(name)_proj.weight", shape: [rows, c], offset: layer.qkvWeight + start * c, decays: true))
+                if let bias = layer.qkvBias {
+                    entries.append(ParameterEntry(name: prefix + "self_attn.\(name)_proj.bias", shape: [rows], offset: bias + start, decays: false))
+                }
+            }
             entries += [
-                ParameterEntry(name: prefix + "self_attn.q_proj.weight", shape: [qRows, c], offset: layer.qkvWeight, decays: true),
-                ParameterEntry(name: prefix + "self_attn.q_proj.bias", shape: [qRows], offset: layer.qkvBias, decays: false),
-                ParameterEntry(name: prefix + "self_attn.k_proj.weight", shape: [kvRows, c], offset: layer.qkvWeight + qRows * c, decays: true),
-                ParameterEntry(name: prefix + "self_attn.k_proj.bias", shape: [kvRows], offset: layer.qkvBias + qRows, decays: false),
-                ParameterEntry(name: prefix + "self_attn.v_proj.weight", shape: [kvRows, c], offset: layer.qkvWeight + (qRows + kvRows) * c, decays: true),
-                ParameterEntry(name: prefix + "self_attn.v_proj.bias", shape: [kvRows], offset: layer.qkvBias + qRows + kvRows, decays: false),
                 ParameterEntry(name: prefix + "self_attn.o_proj.weight", shape: [c, qRows], offset: layer.oWeight, decays: true),
                 ParameterEntry(name: prefix + "mlp.gate_proj.weight", shape: [inter, c], offset: layer.gateUpWeight, decays: true),
                 ParameterEntry(name: prefix + "mlp.up_proj.weight", shape: [inter, c], offset: layer.gateUpWeight + inter * c, decays: true),

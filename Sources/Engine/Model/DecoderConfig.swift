@@ -1,10 +1,12 @@
-// The architecture hyper-parameters of a Qwen2 model, with Hugging Face's `config.json` field names
-// so a config read from a Hugging Face checkpoint decodes directly and one written by the engine
-// loads in transformers.
+// The architecture hyper-parameters of a decoder of the Llama/Qwen2 family, with Hugging Face's
+// `config.json` field names so a config read from a Hugging Face checkpoint decodes directly and
+// one written by the engine loads in transformers. Qwen2 is Llama with a bias on the q, k and v
+// projections; that bias is the one switch between them here.
 
-/// Qwen2 architecture hyper-parameters (the fields of Hugging Face's `Qwen2Config` that change the
-/// computation). Decoding ignores unknown keys; absent optional fields take Hugging Face's defaults.
-public struct Qwen2Config: Codable, Sendable, Equatable, Hashable {
+/// Decoder hyper-parameters (the fields of Hugging Face's `LlamaConfig` / `Qwen2Config` that change
+/// the computation). Decoding ignores unknown keys; absent optional fields take Hugging Face's
+/// defaults (Qwen2's where the two differ, for the engine's own checkpoints).
+public struct DecoderConfig: Codable, Sendable, Equatable, Hashable {
     public var hiddenSize: Int
     public var numHiddenLayers: Int
     public var numAttentionHeads: Int
@@ -20,6 +22,8 @@ public struct Qwen2Config: Codable, Sendable, Equatable, Hashable {
     public var ropeTheta: Float
     /// When true there is no `lm_head.weight`: the output projection is the embedding table.
     public var tieWordEmbeddings: Bool
+    /// Whether q, k and v projections have a bias: Qwen2 yes, Llama no (`attention_bias`).
+    public var attentionBias: Bool
 
     public init(
         hiddenSize: Int,
@@ -31,7 +35,8 @@ public struct Qwen2Config: Codable, Sendable, Equatable, Hashable {
         maxPositionEmbeddings: Int = 32768,
         rmsNormEps: Float = 1e-6,
         ropeTheta: Float = 10000,
-        tieWordEmbeddings: Bool = false
+        tieWordEmbeddings: Bool = false,
+        attentionBias: Bool = true
     ) {
         self.hiddenSize = hiddenSize
         self.numHiddenLayers = numHiddenLayers
@@ -43,6 +48,7 @@ public struct Qwen2Config: Codable, Sendable, Equatable, Hashable {
         self.rmsNormEps = rmsNormEps
         self.ropeTheta = ropeTheta
         self.tieWordEmbeddings = tieWordEmbeddings
+        self.attentionBias = attentionBias
     }
 
     enum CodingKeys: String, CodingKey {
@@ -56,6 +62,8 @@ public struct Qwen2Config: Codable, Sendable, Equatable, Hashable {
         case rmsNormEps = "rms_norm_eps"
         case ropeTheta = "rope_theta"
         case tieWordEmbeddings = "tie_word_embeddings"
+        case attentionBias = "attention_bias"
+        case modelType = "model_type"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -70,6 +78,23 @@ public struct Qwen2Config: Codable, Sendable, Equatable, Hashable {
         rmsNormEps = try container.decodeIfPresent(Float.self, forKey: .rmsNormEps) ?? 1e-6
         ropeTheta = try container.decodeIfPresent(Float.self, forKey: .ropeTheta) ?? 10000
         tieWordEmbeddings = try container.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? false
+        let isLlama = try container.decodeIfPresent(String.self, forKey: .modelType) == "llama"
+        attentionBias = try container.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? !isLlama
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(hiddenSize, forKey: .hiddenSize)
+        try container.encode(numHiddenLayers, forKey: .numHiddenLayers)
+        try container.encode(numAttentionHeads, forKey: .numAttentionHeads)
+        try container.encode(numKeyValueHeads, forKey: .numKeyValueHeads)
+        try container.encode(intermediateSize, forKey: .intermediateSize)
+        try container.encode(vocabSize, forKey: .vocabSize)
+        try container.encode(maxPositionEmbeddings, forKey: .maxPositionEmbeddings)
+        try container.encode(rmsNormEps, forKey: .rmsNormEps)
+        try container.encode(ropeTheta, forKey: .ropeTheta)
+        try container.encode(tieWordEmbeddings, forKey: .tieWordEmbeddings)
+        try container.encode(attentionBias, forKey: .attentionBias)
     }
 
     /// hidden_size / num_attention_heads.
@@ -79,7 +104,7 @@ public struct Qwen2Config: Codable, Sendable, Equatable, Hashable {
     var qkvWidth: Int { (numAttentionHeads + 2 * numKeyValueHeads) * headDim }
 
     /// Checks that the numbers describe a buildable model; the error names the offending field.
-    public func validate() throws(Qwen2ConfigError) {
+    public func validate() throws(DecoderConfigError) {
         let positive: [(String, Int)] = [
             ("hidden_size", hiddenSize), ("num_hidden_layers", numHiddenLayers),
             ("num_attention_heads", numAttentionHeads), ("num_key_value_heads", numKeyValueHeads),
@@ -108,13 +133,13 @@ public struct Qwen2Config: Codable, Sendable, Equatable, Hashable {
     /// Number of float parameters (the tied output projection counted once).
     public var parameterCount: Int {
         let c = hiddenSize, d = headDim
-        let perLayer = 2 * c + qkvWidth * c + qkvWidth + numAttentionHeads * d * c + 3 * intermediateSize * c
+        let perLayer = 2 * c + qkvWidth * c + (attentionBias ? qkvWidth : 0) + numAttentionHeads * d * c + 3 * intermediateSize * c
         return vocabSize * c + numHiddenLayers * perLayer + c + (tieWordEmbeddings ? 0 : vocabSize * c)
     }
 }
 
-/// Why a `Qwen2Config` cannot describe a model; each case names the `config.json` field.
-public enum Qwen2ConfigError: Error, Equatable, CustomStringConvertible {
+/// Why a `DecoderConfig` cannot describe a model; each case names the `config.json` field.
+public enum DecoderConfigError: Error, Equatable, CustomStringConvertible {
     case notPositive(field: String, value: Double)
     case notDivisible(field: String, value: Int, divisorField: String, divisor: Int)
     case oddHeadDim(headDim: Int)

@@ -1,7 +1,7 @@
 // The Hugging Face Qwen2 decoder-only transformer, written out llm.c style: all parameters in one
-// flat float32 buffer with named views (Qwen2ParameterLayout), gradients in a buffer of the same
-// layout, activations of the last forward kept in Qwen2Activations for the backward. There is no
-// autograd: Qwen2Forward.swift composes the ops' forwards and Qwen2Backward.swift their backwards in
+// flat float32 buffer with named views (DecoderParameterLayout), gradients in a buffer of the same
+// layout, activations of the last forward kept in DecoderActivations for the backward. There is no
+// autograd: DecoderForward.swift composes the ops' forwards and DecoderBackward.swift their backwards in
 // reverse, so a reader can follow the gradient by hand.
 //
 // What this file holds: storage, initialisation, import/export as named tensors, LoRA attachment.
@@ -14,24 +14,24 @@ import Basics
 /// Thread safety: training calls (`forward`, `backward`, gradient and optimizer updates, LoRA
 /// attach/merge) mutate the model and must not overlap with anything else. Generation only reads
 /// the parameters, so several `Generator`s may run on one model at once while no training call runs.
-public final class Qwen2Model: @unchecked Sendable {
-    public let config: Qwen2Config
-    let layout: Qwen2ParameterLayout
+public final class DecoderModel: @unchecked Sendable {
+    public let config: DecoderConfig
+    let layout: DecoderParameterLayout
     let parameters: FloatBuffer
     /// Gradients of the base parameters, allocated on first use (not when only adapters train).
     var baseGradients: FloatBuffer?
     var adapters: LoRAAdapters?
-    var activations: Qwen2Activations?
+    var activations: DecoderActivations?
     /// What the last training forward saw, for the backward; nil once consumed.
     var lastForward: ForwardRecord?
 
     /// A freshly initialised model, as Hugging Face's `_init_weights` does it: every linear and
     /// embedding weight from N(0, initializerRange²), biases 0, norm weights 1. Values are drawn in
     /// state-dict order from one xoshiro256** stream seeded with `seed`.
-    public init(config: Qwen2Config, seed: UInt64, initializerRange: Float = 0.02) throws(ModelError) {
+    public init(config: DecoderConfig, seed: UInt64, initializerRange: Float = 0.02) throws(ModelError) {
         do { try config.validate() } catch { throw .invalidConfig(error) }
         self.config = config
-        layout = Qwen2ParameterLayout(config: config)
+        layout = DecoderParameterLayout(config: config)
         parameters = FloatBuffer(count: layout.count)
         var rng = Xoshiro256StarStar(seed: seed, stream: 0x5157_454E)
         let std = Double(initializerRange)
@@ -49,10 +49,10 @@ public final class Qwen2Model: @unchecked Sendable {
 
     /// A model holding exactly `tensors` (Hugging Face names and [out, in] shapes). Missing,
     /// unexpected, duplicated or mis-shaped tensors are errors naming the tensor.
-    public init(config: Qwen2Config, tensors: [NamedTensor]) throws(ModelError) {
+    public init(config: DecoderConfig, tensors: [NamedTensor]) throws(ModelError) {
         do { try config.validate() } catch { throw .invalidConfig(error) }
         self.config = config
-        layout = Qwen2ParameterLayout(config: config)
+        layout = DecoderParameterLayout(config: config)
         var byName: [String: NamedTensor] = [:]
         for tensor in tensors {
             if byName[tensor.name] != nil { throw .duplicateTensor(name: tensor.name) }
@@ -70,7 +70,7 @@ public final class Qwen2Model: @unchecked Sendable {
         for entry in layout.entries { parameters.write(byName[entry.name]!.values, at: entry.offset) }
     }
 
-    private init(copying other: Qwen2Model) {
+    private init(copying other: DecoderModel) {
         config = other.config
         layout = other.layout
         parameters = other.parameters.copy()
@@ -83,7 +83,7 @@ public final class Qwen2Model: @unchecked Sendable {
 
     /// An independent copy of the parameters (and adapters, if any), e.g. a frozen reference model
     /// for full-parameter DPO. Gradients and activations are not copied.
-    public func copy() -> Qwen2Model { Qwen2Model(copying: self) }
+    public func copy() -> DecoderModel { DecoderModel(copying: self) }
 
     /// Number of base parameters (tied output projection counted once).
     public var parameterCount: Int { layout.count }

@@ -4,7 +4,7 @@
 // that predict a target, or every row when logits are requested), which is where most of a small
 // model's compute goes when the vocabulary is large.
 
-extension Qwen2Model {
+extension DecoderModel {
     /// Runs the model on `batch` and scores its targets. The activations are kept for one
     /// `backward` call.
     ///
@@ -64,7 +64,7 @@ extension Qwen2Model {
             // release the old buffers first so both never coexist.
             let old = activations.map { ($0.rowCapacity, $0.scoredCapacity, $0.sequenceCapacity, $0.loraRank, $0.loraTargets) }
             activations = nil
-            activations = Qwen2Activations(
+            activations = DecoderActivations(
                 config: config,
                 rows: max(rows, old?.0 ?? 0),
                 scored: max(scored, old?.1 ?? 0),

@@ -7,7 +7,7 @@
 // With LoRA adapters attached only adapter gradients are formed: the base is frozen, and the
 // weight-gradient sgemms of the base are skipped entirely.
 
-extension Qwen2Model {
+extension DecoderModel {
     /// Back-propagates from the last `forward`, given tokenWeights[b·T + t] = d objective / d
     /// tokenLogProbs[b·T + t] (zero outside the loss mask), accumulating into the gradients of the
     /// trainable parameters. Consumes the forward's activations.
@@ -99,7 +99,7 @@ extension Qwen2Model {
     /// the adapters' gradient buffer.
     func layerBackward(
         _ l: Int, rows n: Int, acts: LayerActivations, record: ForwardRecord,
-        activations: Qwen2Activations, adapters: LoRAAdapters?,
+        activations: DecoderActivations, adapters: LoRAAdapters?,
         baseGradient: UnsafeMutablePointer<Float>?
     ) {
         let c = config.hiddenSize
@@ -162,7 +162,7 @@ extension Qwen2Model {
         }
         ropeBackward(dx: dQKV, rowStride: qkvWidth, heads: heads + kvHeads, headDim: d,
                      cos: activations.cosTable.pointer, sin: activations.sinTable.pointer, rows: n)
-        linearBackward(dinp: dNorm, accumulateInput: false, dweight: grad(offsets.qkvWeight), dbias: grad(offsets.qkvBias),
+        linearBackward(dinp: dNorm, accumulateInput: false, dweight: grad(offsets.qkvWeight), dbias: offsets.qkvBias.flatMap { grad($0) },
                        dout: dQKV, inp: acts.ln1, weight: p + offsets.qkvWeight,
                        rows: n, inFeatures: c, outFeatures: qkvWidth)
         loraBackward(layer: l, targets: LoRATarget.attentionInputs, adapters: adapters, x: acts.ln1, dx: dNorm,

@@ -13,7 +13,7 @@ enum KeyValueSource {
     case cached(KVCache, start: Int)
 }
 
-extension Qwen2Model {
+extension DecoderModel {
     /// Forward of decoder layer `l` over `n` rows: reads acts.input, writes every other view of `acts`.
     /// cos/sin are [n, d/2] for the rows' positions. `adapters` nil runs the base network.
     /// attentionScratch holds attentionBlockRows × (longest key range) floats.
@@ -36,7 +36,7 @@ extension Qwen2Model {
         // Attention block.
         rmsNormForward(out: acts.ln1, rstd: acts.rstd1, inp: acts.input, weight: p + offsets.inputNorm,
                        rows: n, channels: c, eps: config.rmsNormEps)
-        linearForward(out: acts.qkv, inp: acts.ln1, weight: p + offsets.qkvWeight, bias: p + offsets.qkvBias,
+        linearForward(out: acts.qkv, inp: acts.ln1, weight: p + offsets.qkvWeight, bias: offsets.qkvBias.map { p + $0 },
                       rows: n, inFeatures: c, outFeatures: qkvWidth)
         applyLoRA(layer: l, targets: LoRATarget.attentionInputs, adapters: adapters, x: acts.ln1, y: acts.qkv, hidden: acts.loraHidden, rows: n)
         // q and k heads are adjacent at the start of each row: rotate all H + KV of them at once.

@@ -53,8 +53,8 @@ struct LayerActivations {
 }
 
 /// Activation and scratch buffers for training forwards and backwards of one model.
-final class Qwen2Activations {
-    let config: Qwen2Config
+final class DecoderActivations {
+    let config: DecoderConfig
     let rowCapacity: Int
     let scoredCapacity: Int
     let sequenceCapacity: Int
@@ -94,7 +94,7 @@ final class Qwen2Activations {
     let dScored: FloatBuffer        // [M, C]
     let attentionScratch: FloatBuffer // [2, blockRows, maxLength]
 
-    init(config: Qwen2Config, rows: Int, scored: Int, longestSequence: Int, loraRank: Int, loraTargets: Int) {
+    init(config: DecoderConfig, rows: Int, scored: Int, longestSequence: Int, loraRank: Int, loraTargets: Int) {
         self.config = config
         rowCapacity = rows
         scoredCapacity = scored
