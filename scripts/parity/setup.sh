@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Creates the Python environment the parity scripts run in: a git-ignored venv at
-# scripts/.venv-parity with CPU PyTorch and the Hugging Face libraries whose behaviour our
-# exports must match. Safe to re-run: packages already installed are not reinstalled (one Python
-# start checks them all, so a ready environment costs a few seconds).
+# scripts/.venv-parity with CPU PyTorch, the Hugging Face libraries whose behaviour our exports
+# must match, and gguf-py (`gguf`, with numpy) whose dequantisation the GGUF reader must match.
+# Safe to re-run: packages already installed are not reinstalled (one Python start checks them
+# all, so a ready environment costs a few seconds).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,7 +28,7 @@ try:
         need.append("torch==2.13.0+cpu")
 except Exception:
     need.append("torch==2.13.0+cpu")
-for module in ("transformers", "tokenizers", "safetensors", "peft"):
+for module in ("transformers", "tokenizers", "safetensors", "peft", "gguf", "numpy"):
     try:
         importlib.import_module(module)
     except Exception:

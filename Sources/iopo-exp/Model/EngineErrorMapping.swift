@@ -16,6 +16,7 @@ enum EngineErrorMapping {
         case let error as SafetensorsError:
             if case .io = error { return CLIError(code: .failure, message: error.description) }
             return CLIError.invalid(error.description)
+        case let error as GGUFError: return CLIError.invalid(error.description)
         case let error as ModelError: return CLIError.invalid(error.description)
         case let error as DecoderConfigError: return CLIError.invalid(error.description)
         case let error as LoRAError: return CLIError.invalid(error.description)

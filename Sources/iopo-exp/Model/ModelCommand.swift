@@ -7,6 +7,6 @@ struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Create, import, export and inspect Qwen2 models (Hugging Face directories).",
-        subcommands: [ModelInit.self, ModelExport.self, ModelImport.self, ModelInfo.self, ModelLoRAInit.self,
+        subcommands: [ModelInit.self, ModelExport.self, ModelImport.self, ModelInfo.self, ModelLoRAInit.self, ModelGGUFDump.self,
                       ModelParityDumpCommand.self, ModelTokenizerCases.self, ModelSmokeTrain.self, ModelBench.self])
 }
