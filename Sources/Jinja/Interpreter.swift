@@ -238,7 +238,19 @@ final class Interpreter {
         var result = Arguments()
         for argument in arguments {
             let value = try evaluate(argument.value, in: scope)
-            if let name = argument.name { result.keywords.append((name, value)) } else { result.positional.append(value) }
+            switch argument.kind {
+            case .positional: result.positional.append(value)
+            case .keyword(let name): result.keywords.append((name, value))
+            case .unpackedSequence: result.positional += try iterate(value)
+            case .unpackedDict:
+                guard case .dict(let dict) = value else {
+                    throw TemplateError(.type, "argument after ** must be a mapping, not \(value.typeName)")
+                }
+                for (key, item) in dict.items {
+                    guard case .string(let name) = key else { throw TemplateError(.type, "keywords must be strings") }
+                    result.keywords.append((name, item))
+                }
+            }
         }
         return result
     }
@@ -373,7 +385,7 @@ final class Interpreter {
                 scope.set(parameter.name, .undefined(Undefined(hint: "parameter '\(parameter.name)' was not provided")))
             }
         }
-        scope.set("varargs", .list(Array(arguments.positional.dropFirst(macro.parameters.count))))
+        scope.set("varargs", .tuple(Array(arguments.positional.dropFirst(macro.parameters.count))))
         scope.set("kwargs", .dict(keywords))
         if let caller = arguments.keywords.last(where: { $0.name == "caller" }) { scope.set("caller", caller.value) }
         var text = ""

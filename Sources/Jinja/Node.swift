@@ -40,9 +40,17 @@ struct Expression: Sendable {
     var location: SourceLocation
 }
 
-/// An argument of a call, filter or test: positional, or `name=value`.
+/// An argument of a call, filter or test: positional, `name=value`, or unpacked from a
+/// sequence (`*items`) or a dict (`**options`).
 struct Argument: Sendable {
-    var name: String?
+    enum Kind: Sendable, Equatable {
+        case positional
+        case keyword(String)
+        case unpackedSequence
+        case unpackedDict
+    }
+
+    var kind: Kind
     var value: Expression
 }
 

@@ -602,17 +602,18 @@ struct Parser {
             if !arguments.isEmpty { try expectSymbol(",") }
             if current.isSymbol(")") { break }
             if current.isSymbol("*") || current.isSymbol("**") {
-                throw TemplateError(.unsupported, "'*' and '**' arguments", at: current.location)
-            }
-            if case .name(let name) = current.kind, peek().isSymbol("=") {
+                let kind: Argument.Kind = current.isSymbol("*") ? .unpackedSequence : .unpackedDict
+                advance()
+                arguments.append(Argument(kind: kind, value: try parseExpression()))
+            } else if case .name(let name) = current.kind, peek().isSymbol("=") {
                 advance()
                 advance()
-                arguments.append(Argument(name: name, value: try parseExpression()))
+                arguments.append(Argument(kind: .keyword(name), value: try parseExpression()))
             } else {
-                if arguments.contains(where: { $0.name != nil }) {
+                if arguments.contains(where: { $0.kind != .positional && $0.kind != .unpackedSequence }) {
                     throw failure("a positional argument follows a keyword argument")
                 }
-                arguments.append(Argument(name: nil, value: try parseExpression()))
+                arguments.append(Argument(kind: .positional, value: try parseExpression()))
             }
         }
         advance()
@@ -650,7 +651,7 @@ struct Parser {
         } else if startsBareTestArgument {
             if current.isName("is") { throw failure("tests cannot be chained with 'is'") }
             let argument = try parsePostfix(try parsePrimary())
-            arguments = [Argument(name: nil, value: argument)]
+            arguments = [Argument(kind: .positional, value: argument)]
         }
         let test = Expression(kind: .test(subject, name: name, arguments), location: location)
         return negated ? Expression(kind: .not(test), location: location) : test

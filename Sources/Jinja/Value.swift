@@ -78,7 +78,7 @@ public struct Undefined: Sendable, Hashable {
 // MARK: Literals, so contexts read naturally in Swift: ["role": "user", "content": "Hi"]
 
 extension Value: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
-    ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral {
+    ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
     public init(stringLiteral value: String) { self = .string(value) }
     public init(integerLiteral value: Int) { self = .int(value) }
     public init(floatLiteral value: Double) { self = .float(value) }
@@ -90,7 +90,6 @@ extension Value: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Expres
         for (key, value) in elements { dict[key] = value }
         self = .dict(dict)
     }
-    public init(nilLiteral: ()) { self = .none }
 }
 
 /// A Python dict: keys in insertion order, each key once. Keys are None, bools, numbers,
