@@ -57,6 +57,8 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "Trace", dependencies: ["Basics"]),
+        // The chat-template interpreter: a leaf that needs only Foundation.
+        .target(name: "Jinja"),
         .target(name: "Engine", dependencies: ["Basics", "COpenBLAS"]),
         .target(name: "Serve", dependencies: [
             "Basics", "Engine",
@@ -90,6 +92,7 @@ let package = Package(
         .testTarget(name: "LineageTests", dependencies: ["Lineage", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CLITests", dependencies: ["Store"]),
         .testTarget(name: "TraceTests", dependencies: ["Trace"]),
+        .testTarget(name: "JinjaTests", dependencies: ["Jinja", "Basics"], exclude: ["Fixtures"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "ServeTests", dependencies: [
             "Serve", "Engine",

@@ -28,7 +28,7 @@ try:
         need.append("torch==2.13.0+cpu")
 except Exception:
     need.append("torch==2.13.0+cpu")
-for module in ("transformers", "tokenizers", "safetensors", "peft", "gguf", "numpy"):
+for module in ("transformers", "tokenizers", "safetensors", "peft", "gguf", "numpy", "jinja2"):
     try:
         importlib.import_module(module)
     except Exception:

@@ -1,0 +1,229 @@
+// Python's operators on template values: arithmetic (`/` is always float division, `//` and `%`
+// floor toward negative infinity), `+` on strings and lists, `*` repetition, comparison chains,
+// `in`, and equality across numeric types (`1 == 1.0 == True`). Undefined operands are errors,
+// as with Jinja's default Undefined.
+
+import Foundation
+
+enum Operators {
+    /// A number as Python sees it in arithmetic: bools are the integers 0 and 1.
+    private enum Number {
+        case int(Int)
+        case float(Double)
+
+        init?(_ value: Value) {
+            switch value {
+            case .bool(let flag): self = .int(flag ? 1 : 0)
+            case .int(let number): self = .int(number)
+            case .float(let number): self = .float(number)
+            default: return nil
+            }
+        }
+
+        var double: Double {
+            switch self {
+            case .int(let number): return Double(number)
+            case .float(let number): return number
+            }
+        }
+    }
+
+    /// An integer index or count: ints and bools.
+    static func integer(_ value: Value) -> Int? {
+        switch value {
+        case .int(let number): return number
+        case .bool(let flag): return flag ? 1 : 0
+        default: return nil
+        }
+    }
+
+    private static func refuseUndefined(_ values: Value...) throws {
+        for case .undefined(let undefined) in values { throw TemplateError(.undefined, undefined.hint) }
+    }
+
+    private static func unsupported(_ symbol: String, _ left: Value, _ right: Value) -> TemplateError {
+        TemplateError(.type, "unsupported operand type(s) for \(symbol): '\(left.typeName)' and '\(right.typeName)'")
+    }
+
+    private static func overflow(_ symbol: String) -> TemplateError {
+        TemplateError(.unsupported, "integer result of '\(symbol)' does not fit in 64 bits")
+    }
+
+    static func binary(_ operation: BinaryOperator, _ left: Value, _ right: Value) throws -> Value {
+        try refuseUndefined(left, right)
+        let symbol = operation.rawValue
+        switch operation {
+        case .add:
+            switch (left, right) {
+            case (.string(let a), .string(let b)): return .string(a + b)
+            case (.list(let a), .list(let b)): return .list(a + b)
+            case (.tuple(let a), .tuple(let b)): return .tuple(a + b)
+            case (.string, _): throw TemplateError(.type, "can only concatenate str (not \"\(right.typeName)\") to str")
+            case (.list, _): throw TemplateError(.type, "can only concatenate list (not \"\(right.typeName)\") to list")
+            default: break
+            }
+        case .multiply:
+            if case .string(let text) = left, let count = integer(right) { return .string(String(repeating: text, count: max(0, count))) }
+            if case .string(let text) = right, let count = integer(left) { return .string(String(repeating: text, count: max(0, count))) }
+            if case .list(let items) = left, let count = integer(right) { return .list(repeated(items, count)) }
+            if case .list(let items) = right, let count = integer(left) { return .list(repeated(items, count)) }
+            if case .tuple(let items) = left, let count = integer(right) { return .tuple(repeated(items, count)) }
+        case .modulo:
+            if case .string = left {
+                throw TemplateError(.unsupported, "printf-style formatting with '%' (use '~' or the format filter)")
+            }
+        default:
+            break
+        }
+        guard let a = Number(left), let b = Number(right) else { throw unsupported(symbol, left, right) }
+        switch (operation, a, b) {
+        case (.add, .int(let x), .int(let y)):
+            let (sum, overflowed) = x.addingReportingOverflow(y)
+            if overflowed { throw overflow(symbol) }
+            return .int(sum)
+        case (.subtract, .int(let x), .int(let y)):
+            let (difference, overflowed) = x.subtractingReportingOverflow(y)
+            if overflowed { throw overflow(symbol) }
+            return .int(difference)
+        case (.multiply, .int(let x), .int(let y)):
+            let (product, overflowed) = x.multipliedReportingOverflow(by: y)
+            if overflowed { throw overflow(symbol) }
+            return .int(product)
+        case (.add, _, _): return .float(a.double + b.double)
+        case (.subtract, _, _): return .float(a.double - b.double)
+        case (.multiply, _, _): return .float(a.double * b.double)
+        case (.divide, _, _):
+            guard b.double != 0 else { throw TemplateError(.type, "division by zero") }
+            return .float(a.double / b.double)
+        case (.floorDivide, .int(let x), .int(let y)):
+            guard y != 0 else { throw TemplateError(.type, "integer division or modulo by zero") }
+            let quotient = x / y
+            return .int((x % y != 0 && (x < 0) != (y < 0)) ? quotient - 1 : quotient)
+        case (.floorDivide, _, _):
+            guard b.double != 0 else { throw TemplateError(.type, "float floor division by zero") }
+            return .float((a.double / b.double).rounded(.down))
+        case (.modulo, .int(let x), .int(let y)):
+            guard y != 0 else { throw TemplateError(.type, "integer division or modulo by zero") }
+            let remainder = x % y
+            return .int(remainder != 0 && (remainder < 0) != (y < 0) ? remainder + y : remainder)
+        case (.modulo, _, _):
+            guard b.double != 0 else { throw TemplateError(.type, "float modulo") }
+            let remainder = a.double.truncatingRemainder(dividingBy: b.double)
+            return .float(remainder != 0 && (remainder < 0) != (b.double < 0) ? remainder + b.double : remainder)
+        case (.power, .int(let x), .int(let y)) where y >= 0:
+            var result = 1
+            for _ in 0..<y {
+                let (product, overflowed) = result.multipliedReportingOverflow(by: x)
+                if overflowed { throw overflow(symbol) }
+                result = product
+            }
+            return .int(result)
+        case (.power, _, _):
+            if a.double == 0 && b.double < 0 { throw TemplateError(.type, "0.0 cannot be raised to a negative power") }
+            return .float(Foundation.pow(a.double, b.double))
+        }
+    }
+
+    private static func repeated(_ items: [Value], _ count: Int) -> [Value] {
+        count <= 0 ? [] : Array([[Value]](repeating: items, count: count).joined())
+    }
+
+    static func negate(_ value: Value) throws -> Value {
+        try refuseUndefined(value)
+        switch value {
+        case .int(let number):
+            guard number != Int.min else { throw overflow("-") }
+            return .int(-number)
+        case .bool(let flag): return .int(flag ? -1 : 0)
+        case .float(let number): return .float(-number)
+        default: throw TemplateError(.type, "bad operand type for unary -: '\(value.typeName)'")
+        }
+    }
+
+    static func plus(_ value: Value) throws -> Value {
+        try refuseUndefined(value)
+        switch value {
+        case .int, .float: return value
+        case .bool(let flag): return .int(flag ? 1 : 0)
+        default: throw TemplateError(.type, "bad operand type for unary +: '\(value.typeName)'")
+        }
+    }
+
+    // MARK: Comparison
+
+    static func compare(_ operation: ComparisonOperator, _ left: Value, _ right: Value) throws -> Bool {
+        switch operation {
+        case .equal: return equal(left, right)
+        case .notEqual: return !equal(left, right)
+        case .contains: return try contains(right, left)
+        case .notContains: return !(try contains(right, left))
+        case .less: return try order(left, right, "<") < 0
+        case .lessOrEqual: return try order(left, right, "<=") <= 0
+        case .greater: return try order(left, right, ">") > 0
+        case .greaterOrEqual: return try order(left, right, ">=") >= 0
+        }
+    }
+
+    /// Python's `==`: numbers by value across int, float and bool; containers element-wise;
+    /// dicts regardless of order; undefined equals only undefined.
+    static func equal(_ left: Value, _ right: Value) -> Bool {
+        if let a = Number(left), let b = Number(right) {
+            if case .int(let x) = a, case .int(let y) = b { return x == y }
+            return a.double == b.double
+        }
+        switch (left, right) {
+        case (.undefined, .undefined), (.none, .none): return true
+        case (.string(let a), .string(let b)): return a.unicodeScalars.elementsEqual(b.unicodeScalars)
+        case (.list(let a), .list(let b)), (.tuple(let a), .tuple(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { equal($0, $1) }
+        case (.dict(let a), .dict(let b)):
+            guard a.count == b.count else { return false }
+            return a.items.allSatisfy { pair in b.value(for: pair.key).map { equal(pair.value, $0) } ?? false }
+        case (.namespace(let a), .namespace(let b)): return a === b
+        default: return false
+        }
+    }
+
+    /// -1, 0 or 1 for Python's ordering of numbers, strings (by code point) and lists/tuples
+    /// (element by element); other pairs cannot be ordered.
+    static func order(_ left: Value, _ right: Value, _ symbol: String) throws -> Int {
+        try refuseUndefined(left, right)
+        if let a = Number(left), let b = Number(right) {
+            if case .int(let x) = a, case .int(let y) = b { return x < y ? -1 : x > y ? 1 : 0 }
+            return a.double < b.double ? -1 : a.double > b.double ? 1 : 0
+        }
+        switch (left, right) {
+        case (.string(let a), .string(let b)):
+            if a.unicodeScalars.elementsEqual(b.unicodeScalars) { return 0 }
+            return a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars) { $0.value < $1.value } ? -1 : 1
+        case (.list(let a), .list(let b)), (.tuple(let a), .tuple(let b)):
+            for (x, y) in zip(a, b) where !equal(x, y) { return try order(x, y, symbol) }
+            return a.count < b.count ? -1 : a.count > b.count ? 1 : 0
+        default:
+            throw TemplateError(.type, "'\(symbol)' not supported between instances of '\(left.typeName)' and '\(right.typeName)'")
+        }
+    }
+
+    /// Python's `item in container`.
+    static func contains(_ container: Value, _ item: Value) throws -> Bool {
+        switch container {
+        case .string(let text):
+            guard case .string(let part) = item else {
+                throw TemplateError(.type, "'in <string>' requires string as left operand, not \(item.typeName)")
+            }
+            return part.isEmpty || !PythonText.occurrences(of: Array(part.unicodeScalars), in: Array(text.unicodeScalars)).isEmpty
+        case .list(let items), .tuple(let items):
+            return items.contains { equal($0, item) }
+        case .dict(let dict):
+            _ = try DictKey(item)
+            return dict.value(for: item) != nil
+        case .undefined:
+            return false
+        case .namespace(let namespace):
+            if case .string(let name) = item { return namespace.get(name) != nil }
+            return false
+        default:
+            throw TemplateError(.type, "argument of type '\(container.typeName)' is not iterable")
+        }
+    }
+}
