@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "Trace", dependencies: ["Basics"]),
         // The chat-template interpreter: a leaf that needs only Foundation.
         .target(name: "Jinja"),
-        .target(name: "Engine", dependencies: ["Basics", "COpenBLAS"]),
+        .target(name: "Engine", dependencies: ["Basics", "Jinja", "COpenBLAS"]),
         .target(name: "Serve", dependencies: [
             "Basics", "Engine",
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -85,13 +85,13 @@ struct TrainingDataTests {
         let texts: [TrainingText] = [.quadruple(x1: "Describe the farm.", y1: "The cow is red.", x2: "Describe the city.", y2: "The car is blue.")]
         let tokenizer = try TrainingEncoding.trainTokenizer(on: texts, vocabularySize: 300)
         let encoding = try TrainingEncoding(tokenizer: tokenizer)
-        guard case let .quadruple(x1, y1, _, y2) = encoding.encode(texts[0]) else { Issue.record("expected a quadruple"); return }
+        guard case let .quadruple(x1, y1, _, y2) = try encoding.encode(texts[0]) else { Issue.record("expected a quadruple"); return }
         let prompt = tokenizer.decode(x1.map(Int.init))
         #expect(prompt == "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nDescribe the farm.<|im_end|>\n<|im_start|>assistant\n")
         #expect(tokenizer.decode(y1.map(Int.init)) == "The cow is red.<|im_end|>")
         #expect(Int(y2.last!) == tokenizer.id(of: "<|im_end|>"))
         let custom = try TrainingEncoding(tokenizer: tokenizer, systemPrompt: "Be brief.")
-        #expect(tokenizer.decode(custom.prompt("Hi").map(Int.init)).hasPrefix("<|im_start|>system\nBe brief.<|im_end|>"))
+        #expect(tokenizer.decode(try custom.prompt("Hi").map(Int.init)).hasPrefix("<|im_start|>system\nBe brief.<|im_end|>"))
     }
 
     @Test("the released TRACE training sample loads as IOPO quadruples", .enabled(if: FileManager.default.fileExists(

@@ -44,7 +44,7 @@ struct TrainingLearningTests {
         let train = Array(texts.prefix(400)), heldOut = Array(texts.suffix(96))
         let tokenizer = try TrainingEncoding.trainTokenizer(on: train, vocabularySize: 600)
         let encoding = try TrainingEncoding(tokenizer: tokenizer)
-        let trainExamples = train.map(encoding.encode), heldOutExamples = heldOut.map(encoding.encode)
+        let trainExamples = try train.map(encoding.encode), heldOutExamples = try heldOut.map(encoding.encode)
         let modelConfig = DecoderConfig(hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2,
                                       intermediateSize: 64, vocabSize: tokenizer.vocabularySize, maxPositionEmbeddings: 512)
 

@@ -45,7 +45,7 @@ import Testing
 
             // The same prompt through the engine directly.
             let model = server.model
-            let prompt = model.tokenizer.encodeChat([ChatMessage(role: "system", content: "Be brief."), ChatMessage(role: "user", content: "Name a colour.")],
+            let prompt = try model.tokenizer.encodeChat([ChatMessage(role: "system", content: "Be brief."), ChatMessage(role: "user", content: "Name a colour.")],
                                                     addGenerationPrompt: true).map { Int32($0) }
             let direct = try Generator(model: model.model).generate(prompt: prompt, maxNewTokens: 24, stopTokenIds: model.stopTokenIds)
             let expectedText = model.tokenizer.decode(direct.tokens.map(Int.init), skipSpecialTokens: true)

@@ -136,6 +136,8 @@ public struct HFModelDirectory: Sendable {
                 let settings = try HFTokenizerConfig.settings(from: bytes, file: configURL.path)
                 if let template = settings.chatTemplate { tokenizer.chatTemplate = template }
                 if let length = settings.modelMaxLength { tokenizer.modelMaxLength = length }
+                tokenizer.bosToken = settings.bosToken
+                tokenizer.eosToken = settings.eosToken
             }
             // transformers 5 saves the template beside the config, and prefers that file.
             let templateURL = directory.appendingPathComponent("chat_template.jinja")

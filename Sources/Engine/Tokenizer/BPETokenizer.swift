@@ -51,6 +51,9 @@ public struct BPETokenizer: Sendable {
     public var chatTemplate: String
     /// `model_max_length` of tokenizer_config.json.
     public var modelMaxLength: Int
+    /// The text of the beginning- and end-of-sequence tokens, for chat templates that print them.
+    public var bosToken: String?
+    public var eosToken: String?
 
     /// The id of each byte's token, -1 for a byte the vocabulary lacks.
     private let byteTokenIDs: [Int32]
@@ -170,11 +173,16 @@ public struct BPETokenizer: Sendable {
         return ids
     }
 
-    /// The ids of a conversation in Qwen2's chat format (`ChatTemplate.render`), e.g. a prompt
-    /// for generation with `addGenerationPrompt`. The format is always Qwen2's, whatever
-    /// `chatTemplate` holds.
-    public func encodeChat(_ messages: [ChatMessage], addGenerationPrompt: Bool) -> [Int] {
-        encode(ChatTemplate.render(messages, addGenerationPrompt: addGenerationPrompt))
+    /// The text of a conversation in the model's own chat format (`chatTemplate`, rendered as
+    /// transformers does), e.g. a prompt for generation with `addGenerationPrompt`.
+    public func renderChat(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws(TokenizerError) -> String {
+        try ChatTemplateRenderer.render(chatTemplate, messages: messages, addGenerationPrompt: addGenerationPrompt,
+                                        bosToken: bosToken, eosToken: eosToken)
+    }
+
+    /// The ids of `renderChat`'s text (special tokens in it become their ids; none are added).
+    public func encodeChat(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws(TokenizerError) -> [Int] {
+        encode(try renderChat(messages, addGenerationPrompt: addGenerationPrompt))
     }
 
     /// Appends the ids of `text` to `ids`.

@@ -9,9 +9,11 @@ import Foundation
 /// Builds and reads tokenizer_config.json.
 public enum HFTokenizerConfig {
     /// The tokenizer_config.json document for `tokenizer`. `eosToken` and `padToken` must be
-    /// added tokens of the tokenizer (they are `nil` in the file otherwise).
-    public static func document(for tokenizer: BPETokenizer, eosToken: String = "<|im_end|>",
+    /// added tokens of the tokenizer (they are `nil` in the file otherwise); the tokenizer's own
+    /// BOS and EOS (an imported model's) take precedence.
+    public static func document(for tokenizer: BPETokenizer, eosToken defaultEOS: String = "<|im_end|>",
                                 padToken: String = "<|endoftext|>") -> JSONValue {
+        let eosToken = tokenizer.eosToken ?? defaultEOS
         var decoder: [String: JSONValue] = [:]
         for token in tokenizer.addedTokens {
             decoder[String(token.id)] = .object([
@@ -25,7 +27,7 @@ public enum HFTokenizerConfig {
             "add_prefix_space": .bool(false),
             "added_tokens_decoder": .object(decoder),
             "additional_special_tokens": .array(additional),
-            "bos_token": .null,
+            "bos_token": tokenizer.bosToken.map { .string($0) } ?? .null,
             "chat_template": .string(tokenizer.chatTemplate),
             "clean_up_tokenization_spaces": .bool(false),
             "eos_token": contents.contains(eosToken) ? .string(eosToken) : .null,
@@ -45,6 +47,7 @@ public enum HFTokenizerConfig {
         public var modelMaxLength: Int?
         public var eosToken: String?
         public var padToken: String?
+        public var bosToken: String?
     }
 
     /// Reads the settings from tokenizer_config.json text. Token roles may be strings or
@@ -67,6 +70,7 @@ public enum HFTokenizerConfig {
         // Python writes an "unlimited" length as 1e30; treat anything absurd as absent.
         var maxLength = root["model_max_length"]?.wholeNumberValue
         if let length = maxLength, length > 1 << 40 { maxLength = nil }
-        return Settings(chatTemplate: template, modelMaxLength: maxLength, eosToken: role("eos_token"), padToken: role("pad_token"))
+        return Settings(chatTemplate: template, modelMaxLength: maxLength, eosToken: role("eos_token"), padToken: role("pad_token"),
+                        bosToken: role("bos_token"))
     }
 }

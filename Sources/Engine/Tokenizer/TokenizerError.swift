@@ -24,9 +24,14 @@ public enum TokenizerError: Error, CustomStringConvertible, Sendable, Equatable 
     case unsupported(file: String, field: String, detail: String)
     /// A file system failure.
     case io(file: String, detail: String)
+    /// The model's chat template does not parse, or refused the conversation
+    /// (`raise_exception`); the detail names the template line.
+    case chatTemplate(detail: String)
 
     public var description: String {
         switch self {
+        case .chatTemplate(let detail):
+            return "chat template: \(detail)"
         case .duplicateID(let id, let first, let second):
             return "tokens \"\(first)\" and \"\(second)\" both have id \(id)"
         case .negativeID(let token, let id):

@@ -1,7 +1,8 @@
 import Engine
 
-/// Turns text examples into the engine's token examples with the Qwen chat template: a prompt
-/// is the system and user turns plus the assistant header; a response ends with <|im_end|>.
+/// Turns text examples into the engine's token examples with the model's chat template: a
+/// prompt is the system and user turns plus the assistant header; a response ends with
+/// <|im_end|> (the ChatML end of turn that Qwen2 and SmolLM2 templates share).
 public struct TrainingEncoding: Sendable {
     public let tokenizer: BPETokenizer
     public let systemPrompt: String
@@ -16,8 +17,9 @@ public struct TrainingEncoding: Sendable {
         self.endOfTurn = Int32(end)
     }
 
-    public func prompt(_ user: String) -> [Int32] {
-        tokenizer.encodeChat([ChatMessage(role: "system", content: systemPrompt), ChatMessage(role: "user", content: user)],
+    /// The system and user turns and the assistant header, in the model's own chat template.
+    public func prompt(_ user: String) throws -> [Int32] {
+        try tokenizer.encodeChat([ChatMessage(role: "system", content: systemPrompt), ChatMessage(role: "user", content: user)],
                              addGenerationPrompt: true).map { Int32($0) }
     }
 
@@ -25,12 +27,12 @@ public struct TrainingEncoding: Sendable {
         tokenizer.encode(text).map { Int32($0) } + [endOfTurn]
     }
 
-    public func encode(_ example: TrainingText) -> TrainingExample {
+    public func encode(_ example: TrainingText) throws -> TrainingExample {
         switch example {
-        case .sft(let p, let r): return .sft(prompt: prompt(p), response: response(r))
-        case .pair(let p, let c, let r): return .pair(prompt: prompt(p), chosen: response(c), rejected: response(r))
+        case .sft(let p, let r): return .sft(prompt: try prompt(p), response: response(r))
+        case .pair(let p, let c, let r): return .pair(prompt: try prompt(p), chosen: response(c), rejected: response(r))
         case .quadruple(let x1, let y1, let x2, let y2):
-            return .quadruple(x1: prompt(x1), y1: response(y1), x2: prompt(x2), y2: response(y2))
+            return .quadruple(x1: try prompt(x1), y1: response(y1), x2: try prompt(x2), y2: response(y2))
         }
     }
 

@@ -142,7 +142,10 @@ public enum TrainingRun {
         do { encoding = try TrainingEncoding(tokenizer: bundle.tokenizer, systemPrompt: request.systemPrompt) } catch {
             throw .invalidInput("\(error)")
         }
-        let examples = texts.map(encoding.encode)
+        let examples: [TrainingExample]
+        do { examples = try texts.map(encoding.encode) } catch {
+            throw .invalidInput("\(error)")
+        }
 
         // Trainer.
         let trainer: Trainer

@@ -154,7 +154,12 @@ struct OpenAIResponder: HTTPResponder {
         let param: String
         switch prompt {
         case .messages(let messages):
-            tokens = model.tokenizer.encodeChat(messages, addGenerationPrompt: true).map { Int32($0) }
+            do throws(TokenizerError) {
+                tokens = try model.tokenizer.encodeChat(messages, addGenerationPrompt: true).map { Int32($0) }
+            } catch {
+                // The model's template refused the conversation (roles out of order, ...).
+                throw .badRequest("\(error)", param: "messages")
+            }
             param = "messages"
         case .text(let text):
             tokens = model.tokenizer.encode(text).map { Int32($0) }

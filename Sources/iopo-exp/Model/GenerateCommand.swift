@@ -49,7 +49,7 @@ struct GenerateCommand: ParsableCommand {
             var messages: [ChatMessage] = []
             if let system { messages.append(ChatMessage(role: "system", content: system)) }
             messages.append(ChatMessage(role: "user", content: prompt))
-            let ids = raw ? tokenizer.encode(prompt) : tokenizer.encodeChat(messages, addGenerationPrompt: true)
+            let ids = raw ? tokenizer.encode(prompt) : try tokenizer.encodeChat(messages, addGenerationPrompt: true)
             let limit = bundle.model.config.maxPositionEmbeddings
             if ids.count > limit {
                 throw CLIError.invalid("the prompt is \(ids.count) tokens, longer than the model's context of \(limit) tokens (max_position_embeddings)")

@@ -1,8 +1,11 @@
+import Engine
 import Foundation
 import Store
 
-/// Where a model argument points: a directory on disk, or the id (or unique prefix) of a stored
-/// model directory, which is extracted into a temporary directory that `cleanup` removes.
+/// Where a model argument points: a Hugging Face directory on disk, a GGUF file (dequantised and
+/// written as a Hugging Face directory in a temporary directory), or the id (or unique prefix) of
+/// a stored model directory (extracted into a temporary directory). `cleanup` removes what was
+/// made.
 struct ModelLocation {
     let directory: URL
     private let temporary: URL?
@@ -13,7 +16,21 @@ struct ModelLocation {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
-                throw CLIError.invalid("\(argument) is a file; give a model directory (config.json, model.safetensors, tokenizer.json)")
+                guard ModelLocation.isGGUF(argument) else {
+                    throw CLIError.invalid("\(argument) is a file but not a GGUF file; give a GGUF file, a model directory (config.json, model.safetensors, tokenizer.json) or a stored id")
+                }
+                let scratch = try ModelLocation.makeScratch()
+                let destination = scratch.appendingPathComponent("model")
+                do {
+                    let bundle = try EngineErrorMapping.mapped { try ModelBundle.load(gguf: URL(fileURLWithPath: argument)) }
+                    try EngineErrorMapping.mapped { try bundle.export(to: destination) }
+                } catch {
+                    try? FileManager.default.removeItem(at: scratch)
+                    throw error
+                }
+                directory = destination
+                temporary = scratch
+                return
             }
             directory = URL(fileURLWithPath: argument)
             temporary = nil
@@ -23,10 +40,7 @@ struct ModelLocation {
         guard looksLikeID else { throw CLIError.invalid("\(argument): no such model directory") }
         let store = try storeOptions.open()
         let id = try store.resolve(argument)
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("iopo-exp-model-\(UUID().uuidString)")
-        do { try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true) } catch {
-            throw CLIError(code: .failure, message: "cannot create a temporary directory at \(scratch.path): \(error.localizedDescription)")
-        }
+        let scratch = try ModelLocation.makeScratch()
         let destination = scratch.appendingPathComponent("model")
         do { try store.get(id, to: destination) } catch {
             try? FileManager.default.removeItem(at: scratch)
@@ -39,6 +53,21 @@ struct ModelLocation {
         }
         directory = destination
         temporary = scratch
+    }
+
+    /// Whether the file at `path` starts with GGUF's magic.
+    static func isGGUF(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: 4)).map { Array($0) } == Array("GGUF".utf8)
+    }
+
+    static func makeScratch() throws -> URL {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("iopo-exp-model-\(UUID().uuidString)")
+        do { try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true) } catch {
+            throw CLIError(code: .failure, message: "cannot create a temporary directory at \(scratch.path): \(error.localizedDescription)")
+        }
+        return scratch
     }
 
     func cleanup() {
