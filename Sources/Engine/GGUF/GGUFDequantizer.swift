@@ -20,7 +20,10 @@ public enum GGUFDequantizer {
                 case .q8_0: expand(Q8_0Block.self, source, count, destination)
                 case .q4_0: expand(Q4_0Block.self, source, count, destination)
                 case .q4_1: expand(Q4_1Block.self, source, count, destination)
+                case .q5_0: expand(Q5_0Block.self, source, count, destination)
+                case .q5_1: expand(Q5_1Block.self, source, count, destination)
                 case .q4_K: expand(Q4_KBlock.self, source, count, destination)
+                case .q5_K: expand(Q5_KBlock.self, source, count, destination)
                 case .q6_K: expand(Q6_KBlock.self, source, count, destination)
                 default: preconditionFailure("\(type.name) is marked dequantizable but has no block format")
                 }
