@@ -66,5 +66,13 @@ import Testing
         let badMagic = try cli.run(["model", "gguf-dump", "bad.gguf"])
         #expect(badMagic.status == 2 && badMagic.stderr.contains("bad.gguf: not a GGUF file"))
         #expect(try cli.run(["model", "gguf-dump", "absent.gguf"]).status == 2)
+
+        // A tensor name from the file never chooses where --out-dir writes.
+        var escaping = Self.file()
+        let name = try #require(escaping.range(of: Data([1, 0, 0, 0, 0, 0, 0, 0, UInt8(ascii: "w")])))
+        escaping.replaceSubrange(name, with: Data([2, 0, 0, 0, 0, 0, 0, 0]) + Data("/w".utf8))
+        try escaping.write(to: URL(fileURLWithPath: path))
+        let refused = try cli.run(["model", "gguf-dump", "m.gguf", "--out-dir", "tensors"])
+        #expect(refused.status == 2 && refused.stderr.contains("tensor \"/w\" cannot be written as a file name"))
     }
 }

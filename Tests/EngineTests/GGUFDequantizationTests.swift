@@ -186,6 +186,14 @@ import Testing
         #expect(tensor.values == scales.flatMap { scale in block.map { $0 * scale } })
     }
 
+    @Test func bytesThatDoNotHoldTheCountAreRefusedNotRead() {
+        let block = [UInt8](repeating: 0, count: 18)
+        #expect(block.withUnsafeBytes { GGUFDequantizer.dequantize($0, type: .q4_0, count: 32) } != nil)
+        #expect(block.withUnsafeBytes { GGUFDequantizer.dequantize($0, type: .q4_0, count: 64) } == nil)
+        #expect(block.withUnsafeBytes { GGUFDequantizer.dequantize($0, type: .q4_0, count: 16) } == nil)
+        #expect(block.withUnsafeBytes { GGUFDequantizer.dequantize($0, type: .q3_K, count: 256) } == nil)
+    }
+
     @Test func aTypeTheEngineDoesNotDequantiseIsAnErrorNamingTypeAndTensor() throws {
         let directory = try TemporaryDirectory()
         var writer = GGUFTestWriter()

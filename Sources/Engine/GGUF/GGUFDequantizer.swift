@@ -4,13 +4,12 @@
 
 /// Converts GGUF tensor data of the supported types to float32.
 public enum GGUFDequantizer {
-    /// The `count` values stored in `data` as `type`, or nil when the engine does not dequantise
-    /// `type`. `data` must hold exactly `count / type.blockSize * type.typeSize` bytes, as
-    /// `GGUFFile` guarantees for a tensor it has validated.
+    /// The `count` values stored in `data` as `type`; nil when the engine does not dequantise
+    /// `type` or `data` does not hold exactly `count / type.blockSize * type.typeSize` bytes
+    /// (`GGUFFile` guarantees both sizes for a tensor it has validated).
     public static func dequantize(_ data: UnsafeRawBufferPointer, type: GGMLType, count: Int) -> [Float]? {
-        guard type.isDequantizable else { return nil }
-        precondition(count % type.blockSize == 0 && data.count == count / type.blockSize * type.typeSize,
-                     "\(data.count) bytes do not hold \(count) \(type.name) values")
+        guard type.isDequantizable, count >= 0, count % type.blockSize == 0,
+              data.count == count / type.blockSize * type.typeSize else { return nil }
         return [Float](unsafeUninitializedCapacity: count) { values, initialized in
             if count > 0, let source = data.baseAddress, let destination = values.baseAddress {
                 switch type {

@@ -40,6 +40,10 @@ struct ModelGGUFDump: ParsableCommand {
             try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
             for info in reader.file.tensors {
                 let name = huggingFace ? GGUFTensorNames.huggingFaceName(for: info.name) ?? info.name : info.name
+                // Names come from the file: one that is not a plain file name must not pick the path.
+                if name.isEmpty || name.contains("/") || name == "." || name == ".." {
+                    throw CLIError.invalid("\(file): tensor \"\(name)\" cannot be written as a file name in \(outDir)")
+                }
                 try write(info, reader: reader, metadata: metadata, to: (outDir as NSString).appendingPathComponent("\(name).f32"))
             }
             print("wrote \(reader.file.tensors.count) tensors to \(outDir)")
