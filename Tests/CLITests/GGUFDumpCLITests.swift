@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct GGUFDumpCLITests {
     /// A GGUF v3 file: general.architecture = "llama", a 40-token string array, an F32 tensor
-    /// "w" with ne = [3, 2] holding 0...5, and a Q5_K tensor "q" the engine does not dequantise.
+    /// "w" with ne = [3, 2] holding 0...5, and a Q3_K tensor "q" the engine does not dequantise.
     static func file() -> Data {
         var bytes: [UInt8] = Array("GGUF".utf8)
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
@@ -17,11 +17,11 @@ import Testing
         string("tokenizer.ggml.tokens"); u32(9); u32(8); u64(40)
         for index in 0..<40 { string("t\(index)") }
         string("w"); u32(2); u64(3); u64(2); u32(0); u64(0)
-        string("q"); u32(1); u64(256); u32(13); u64(32)
+        string("q"); u32(1); u64(256); u32(11); u64(32)
         while bytes.count % 32 != 0 { bytes.append(0) }
         for value in 0..<6 { withUnsafeBytes(of: Float(value).bitPattern.littleEndian) { bytes += $0 } }
         while bytes.count % 32 != 0 { bytes.append(0) }
-        bytes += [UInt8](repeating: 0, count: 176)
+        bytes += [UInt8](repeating: 0, count: 110)
         return Data(bytes)
     }
 
@@ -36,7 +36,7 @@ import Testing
         #expect(text.stdout.contains("general.architecture (string) = \"llama\""))
         #expect(text.stdout.contains("… 32 more] (40 elements)"))
         #expect(text.stdout.contains("F32     [2, 3]"))
-        #expect(text.stdout.contains("Q5_K    [256]"))
+        #expect(text.stdout.contains("Q3_K    [256]"))
 
         let json = try cli.run(["model", "gguf-dump", "m.gguf", "--json"])
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
@@ -56,7 +56,7 @@ import Testing
         // Bad input exits 2 with a message naming the file and the tensor.
         let unsupported = try cli.run(["model", "gguf-dump", "m.gguf", "--tensor", "q", "--out", "q.f32"])
         #expect(unsupported.status == 2)
-        #expect(unsupported.stderr.contains("m.gguf: tensor \"q\": type 13 (Q5_K) is not supported"))
+        #expect(unsupported.stderr.contains("m.gguf: tensor \"q\": type 11 (Q3_K) is not supported"))
         let missing = try cli.run(["model", "gguf-dump", "m.gguf", "--tensor", "v", "--out", "v.f32"])
         #expect(missing.status == 2 && missing.stderr.contains("no tensor named \"v\""))
         try Self.file().prefix(100).write(to: URL(fileURLWithPath: path))
@@ -66,5 +66,13 @@ import Testing
         let badMagic = try cli.run(["model", "gguf-dump", "bad.gguf"])
         #expect(badMagic.status == 2 && badMagic.stderr.contains("bad.gguf: not a GGUF file"))
         #expect(try cli.run(["model", "gguf-dump", "absent.gguf"]).status == 2)
+
+        // A tensor name from the file never chooses where --out-dir writes.
+        var escaping = Self.file()
+        let name = try #require(escaping.range(of: Data([1, 0, 0, 0, 0, 0, 0, 0, UInt8(ascii: "w")])))
+        escaping.replaceSubrange(name, with: Data([2, 0, 0, 0, 0, 0, 0, 0]) + Data("/w".utf8))
+        try escaping.write(to: URL(fileURLWithPath: path))
+        let refused = try cli.run(["model", "gguf-dump", "m.gguf", "--out-dir", "tensors"])
+        #expect(refused.status == 2 && refused.stderr.contains("tensor \"/w\" cannot be written as a file name"))
     }
 }

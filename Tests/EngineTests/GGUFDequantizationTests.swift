@@ -63,17 +63,24 @@ import Testing
         #expect(values == expected)
     }
 
-    @Test func q4_KUnpacksSixBitScalesAndMinimums() throws {
-        // d = 1, dmin = 0.5; scales and minimums span the 6-bit range, so the high bits that
-        // sub-blocks 4...7 keep in bytes 0...7 are exercised.
-        let scales: [UInt8] = [1, 2, 3, 4, 17, 33, 50, 63]
-        let minimums: [UInt8] = [0, 1, 5, 9, 16, 40, 62, 63]
+    /// Eight 6-bit sub-block scales and minimums spanning the range, so the high bits that
+    /// sub-blocks 4...7 keep in bytes 0...7 are exercised, and their 12-byte packing.
+    static let kScales: [UInt8] = [1, 2, 3, 4, 17, 33, 50, 63]
+    static let kMinimums: [UInt8] = [0, 1, 5, 9, 16, 40, 62, 63]
+    static var packedKScales: [UInt8] {
         var packed = [UInt8](repeating: 0, count: 12)
         for j in 0..<4 {
-            packed[j] = scales[j] | ((scales[j + 4] >> 4) << 6)
-            packed[j + 4] = minimums[j] | ((minimums[j + 4] >> 4) << 6)
-            packed[j + 8] = (scales[j + 4] & 0x0F) | ((minimums[j + 4] & 0x0F) << 4)
+            packed[j] = kScales[j] | ((kScales[j + 4] >> 4) << 6)
+            packed[j + 4] = kMinimums[j] | ((kMinimums[j + 4] >> 4) << 6)
+            packed[j + 8] = (kScales[j + 4] & 0x0F) | ((kMinimums[j + 4] & 0x0F) << 4)
         }
+        return packed
+    }
+
+    @Test func q4_KUnpacksSixBitScalesAndMinimums() throws {
+        // d = 1, dmin = 0.5.
+        let (scales, minimums) = (Self.kScales, Self.kMinimums)
+        let packed = Self.packedKScales
         func low(_ chunk: Int, _ l: Int) -> Int { (l + chunk) % 16 }
         func high(_ chunk: Int, _ l: Int) -> Int { (3 * l + chunk) % 16 }
         var codes: [UInt8] = []
@@ -92,6 +99,51 @@ import Testing
             for l in 0..<32 {
                 expected.append(Float(Double(scales[b]) * Double(high(chunk, l)) - 0.5 * Double(minimums[b])))
             }
+        }
+        #expect(values == expected)
+    }
+
+    /// 5-bit codes c[i] = (11i + 5) mod 32: low nibbles as in Q4_0, fifth bits in a uint32.
+    static let fiveBitCodes: [Int] = (0..<32).map { ($0 * 11 + 5) % 32 }
+    static var fiveBitPacking: [UInt8] {
+        var high: UInt32 = 0
+        for (index, code) in fiveBitCodes.enumerated() { high |= UInt32(code >> 4) << UInt32(index) }
+        let low: [UInt8] = (0..<16).map { UInt8((fiveBitCodes[$0] & 0x0F) | ((fiveBitCodes[$0 + 16] & 0x0F) << 4)) }
+        return withUnsafeBytes(of: high.littleEndian, Array.init) + low
+    }
+
+    @Test func q5_0AddsAFifthBitAroundSixteen() throws {
+        let values = try Self.dequantize(.q5_0, GGUFTestWriter.half(0x4000) + Self.fiveBitPacking, count: 32)  // d = 2
+        #expect(values == Self.fiveBitCodes.map { (code: Int) -> Float in Float((code - 16) * 2) })
+    }
+
+    @Test func q5_1AddsAFifthBitAndTheMinimum() throws {
+        // d = 0.25, m = -1.5
+        let data = GGUFTestWriter.half(0x3400) + GGUFTestWriter.half(0xBE00) + Self.fiveBitPacking
+        let values = try Self.dequantize(.q5_1, data, count: 32)
+        #expect(values == Self.fiveBitCodes.map { (code: Int) -> Float in Float(0.25 * Double(code) - 1.5) })
+    }
+
+    @Test func q5_KIsQ4_KWithAFifthBitPerSubBlock() throws {
+        // d = 1, dmin = 0.5, Q4_K's scales; codes c[e] = (13e + 7) mod 32; sub-block s takes its
+        // nibble from qs chunk s/2 (low for even s) and its fifth bit from bit s of qh[l].
+        let codes: [Int] = (0..<256).map { ($0 * 13 + 7) % 32 }
+        var high = [UInt8](repeating: 0, count: 32)
+        var low = [UInt8](repeating: 0, count: 128)
+        for subBlock in 0..<8 {
+            for l in 0..<32 {
+                let code = codes[32 * subBlock + l]
+                low[32 * (subBlock / 2) + l] |= UInt8(code & 0x0F) << UInt8(4 * (subBlock % 2))
+                high[l] |= UInt8(code >> 4) << UInt8(subBlock)
+            }
+        }
+        let data = GGUFTestWriter.half(0x3C00) + GGUFTestWriter.half(0x3800) + Self.packedKScales + high + low
+        #expect(data.count == 176)
+        let values = try Self.dequantize(.q5_K, data, count: 256)
+        var expected: [Float] = []
+        for (e, code) in codes.enumerated() {
+            let subBlock = e / 32
+            expected.append(Float(Double(Self.kScales[subBlock]) * Double(code) - 0.5 * Double(Self.kMinimums[subBlock])))
         }
         #expect(values == expected)
     }
@@ -134,17 +186,25 @@ import Testing
         #expect(tensor.values == scales.flatMap { scale in block.map { $0 * scale } })
     }
 
+    @Test func bytesThatDoNotHoldTheCountAreRefusedNotRead() {
+        let block = [UInt8](repeating: 0, count: 18)
+        #expect(block.withUnsafeBytes { GGUFDequantizer.dequantize($0, type: .q4_0, count: 32) } != nil)
+        #expect(block.withUnsafeBytes { GGUFDequantizer.dequantize($0, type: .q4_0, count: 64) } == nil)
+        #expect(block.withUnsafeBytes { GGUFDequantizer.dequantize($0, type: .q4_0, count: 16) } == nil)
+        #expect(block.withUnsafeBytes { GGUFDequantizer.dequantize($0, type: .q3_K, count: 256) } == nil)
+    }
+
     @Test func aTypeTheEngineDoesNotDequantiseIsAnErrorNamingTypeAndTensor() throws {
         let directory = try TemporaryDirectory()
         var writer = GGUFTestWriter()
-        writer.addTensor("blk.3.ffn_down.weight", dimensions: [256], type: .q5_K, data: [UInt8](repeating: 0, count: 176))
-        let path = directory.file("q5k.gguf").path
+        writer.addTensor("blk.3.ffn_down.weight", dimensions: [256], type: .q3_K, data: [UInt8](repeating: 0, count: 110))
+        let path = directory.file("q3k.gguf").path
         try Data(writer.bytes()).write(to: URL(fileURLWithPath: path))
         let reader = try GGUFReader(path: path)  // the table itself is valid
-        let error = GGUFError.unsupportedTensorType(file: path, tensor: "blk.3.ffn_down.weight", type: 13)
+        let error = GGUFError.unsupportedTensorType(file: path, tensor: "blk.3.ffn_down.weight", type: 11)
         #expect(throws: error) { try reader.tensor(named: "blk.3.ffn_down.weight") }
         #expect(error.description.contains(path))
-        #expect(error.description.contains("\"blk.3.ffn_down.weight\": type 13 (Q5_K) is not supported"))
-        #expect(error.description.contains("F32, F16, Q4_0, Q4_1, Q8_0, Q4_K, Q6_K, BF16"))
+        #expect(error.description.contains("\"blk.3.ffn_down.weight\": type 11 (Q3_K) is not supported"))
+        #expect(error.description.contains("F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K, BF16"))
     }
 }

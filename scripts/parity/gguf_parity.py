@@ -23,9 +23,9 @@ What is compared, per file:
 The synthetic files cover every metadata value type (scalars, strings including the empty one,
 arrays of numbers, bools and strings, nested arrays; gguf-py refuses to write empty arrays, which
 the Swift tests cover), the default and a custom alignment, and every tensor type the
-engine reads: F32, F16 and BF16 from random values; Q8_0, Q4_0 and Q4_1 both quantised from random
-values by gguf.quants.quantize and as random raw blocks; Q4_K and Q6_K, which gguf-py cannot
-quantise, as random raw blocks (random bytes with finite random half-precision scales), in
+engine reads: F32, F16 and BF16 from random values; Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1 both
+quantised from random values by gguf.quants.quantize and as random raw blocks; Q4_K, Q5_K and
+Q6_K, which gguf-py cannot quantise, as random raw blocks (random bytes with finite random half-precision scales), in
 shapes whose rows are one or several blocks and with 1, 2 and 3 dimensions.
 
 The binary defaults to .build/debug/iopo-exp (or $IOPO_EXP_BIN). Exit 0 when everything is
@@ -70,7 +70,8 @@ def random_blocks(rng, qtype, rows, row_elements):
     data = rng.integers(0, 256, size=(blocks, type_size), dtype=np.uint8)
     T = gguf.GGMLQuantizationType
     # Byte offsets of the ggml_half fields in each block layout.
-    half_offsets = {T.Q8_0: [0], T.Q4_0: [0], T.Q4_1: [0, 2], T.Q4_K: [0, 2], T.Q6_K: [208]}[qtype]
+    half_offsets = {T.Q8_0: [0], T.Q4_0: [0], T.Q4_1: [0, 2], T.Q5_0: [0], T.Q5_1: [0, 2],
+                    T.Q4_K: [0, 2], T.Q5_K: [0, 2], T.Q6_K: [208]}[qtype]
     for offset in half_offsets:
         data[:, offset:offset + 2] = random_halves(rng, blocks, 0.05)
     return data.reshape(rows, row_elements // block_size * type_size)
@@ -129,13 +130,13 @@ def write_synthetic(work, seed):
     path = os.path.join(work, "quants.gguf")
     writer = GGUFWriter(path, arch="qwen2")
     writer.add_custom_alignment(64)
-    for qtype in (T.Q8_0, T.Q4_0, T.Q4_1):
+    for qtype in (T.Q8_0, T.Q4_0, T.Q4_1, T.Q5_0, T.Q5_1):
         name = qtype.name.lower()
         values = (rng.standard_normal((5, 96)) * rng.uniform(0.01, 4)).astype(np.float32)
         writer.add_tensor(f"{name}.quantized", quants.quantize(values, qtype), raw_dtype=qtype)
         writer.add_tensor(f"{name}.raw", random_blocks(rng, qtype, 4, 128), raw_dtype=qtype)
         writer.add_tensor(f"{name}.vector", quants.quantize(values[0], qtype), raw_dtype=qtype)
-    for qtype in (T.Q4_K, T.Q6_K):
+    for qtype in (T.Q4_K, T.Q5_K, T.Q6_K):
         name = qtype.name.lower()
         writer.add_tensor(f"{name}.one_block_rows", random_blocks(rng, qtype, 3, 256), raw_dtype=qtype)
         writer.add_tensor(f"{name}.matrix", random_blocks(rng, qtype, 4, 768), raw_dtype=qtype)

@@ -4,13 +4,12 @@
 
 /// Converts GGUF tensor data of the supported types to float32.
 public enum GGUFDequantizer {
-    /// The `count` values stored in `data` as `type`, or nil when the engine does not dequantise
-    /// `type`. `data` must hold exactly `count / type.blockSize * type.typeSize` bytes, as
-    /// `GGUFFile` guarantees for a tensor it has validated.
+    /// The `count` values stored in `data` as `type`; nil when the engine does not dequantise
+    /// `type` or `data` does not hold exactly `count / type.blockSize * type.typeSize` bytes
+    /// (`GGUFFile` guarantees both sizes for a tensor it has validated).
     public static func dequantize(_ data: UnsafeRawBufferPointer, type: GGMLType, count: Int) -> [Float]? {
-        guard type.isDequantizable else { return nil }
-        precondition(count % type.blockSize == 0 && data.count == count / type.blockSize * type.typeSize,
-                     "\(data.count) bytes do not hold \(count) \(type.name) values")
+        guard type.isDequantizable, count >= 0, count % type.blockSize == 0,
+              data.count == count / type.blockSize * type.typeSize else { return nil }
         return [Float](unsafeUninitializedCapacity: count) { values, initialized in
             if count > 0, let source = data.baseAddress, let destination = values.baseAddress {
                 switch type {
@@ -20,7 +19,10 @@ public enum GGUFDequantizer {
                 case .q8_0: expand(Q8_0Block.self, source, count, destination)
                 case .q4_0: expand(Q4_0Block.self, source, count, destination)
                 case .q4_1: expand(Q4_1Block.self, source, count, destination)
+                case .q5_0: expand(Q5_0Block.self, source, count, destination)
+                case .q5_1: expand(Q5_1Block.self, source, count, destination)
                 case .q4_K: expand(Q4_KBlock.self, source, count, destination)
+                case .q5_K: expand(Q5_KBlock.self, source, count, destination)
                 case .q6_K: expand(Q6_KBlock.self, source, count, destination)
                 default: preconditionFailure("\(type.name) is marked dequantizable but has no block format")
                 }

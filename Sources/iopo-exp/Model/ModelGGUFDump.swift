@@ -15,7 +15,7 @@ struct ModelGGUFDump: ParsableCommand {
             --tensor NAME --out FILE writes the tensor's values as little-endian float32, row-major \
             (shape = ggml's ne reversed); --out-dir DIR writes every tensor as DIR/NAME.f32 (with --hf, NAME is the Hugging Face name). With \
             --hf the tensor is named and laid out as in a Hugging Face checkpoint (llama q/k rows \
-            restored). Types read: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K.
+            restored). Types read: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K.
             """)
 
     @Argument(help: "The GGUF file.") var file: String
@@ -40,6 +40,10 @@ struct ModelGGUFDump: ParsableCommand {
             try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
             for info in reader.file.tensors {
                 let name = huggingFace ? GGUFTensorNames.huggingFaceName(for: info.name) ?? info.name : info.name
+                // Names come from the file: one that is not a plain file name must not pick the path.
+                if name.isEmpty || name.contains("/") || name == "." || name == ".." {
+                    throw CLIError.invalid("\(file): tensor \"\(name)\" cannot be written as a file name in \(outDir)")
+                }
                 try write(info, reader: reader, metadata: metadata, to: (outDir as NSString).appendingPathComponent("\(name).f32"))
             }
             print("wrote \(reader.file.tensors.count) tensors to \(outDir)")

