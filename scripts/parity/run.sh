@@ -128,6 +128,23 @@ echo "$objective_output"
 [ $status -eq 0 ] || failures+=("objectives")
 objective_summary="$(echo "$objective_output" | grep -E "cases, worst relative error" | tail -1)"
 
+# 5. GGUF: the reader against gguf-py on synthetic files of every type, then the reference real
+#    model (SmolLM2-135M-Instruct, Q4_1; fetched once into .cache/models) against transformers
+#    running the same file: tokenizer, logits, greedy continuations, chat template.
+step "GGUF reader against gguf-py (synthetic files of every supported type)"
+run "$python" "$here/gguf_parity.py" synthetic --binary "$bin" --work "$work/gguf" || failures+=("gguf reader")
+step "real model against transformers (SmolLM2-135M-Instruct GGUF)"
+real_summary="not run"
+if reference="$("$root/scripts/fetch-reference-model.sh")"; then
+    real_output="$("$python" "$here/real_model_parity.py" "$reference" "$bin" "$work/real" --prompts 8 --tokens 32 2>&1 | grep -v "Converting\|Loading weights")"
+    status=${PIPESTATUS[0]}
+    echo "$real_output"
+    [ "$status" -eq 0 ] || failures+=("real model")
+    real_summary="$(echo "$real_output" | tail -1)"
+else
+    failures+=("reference model download")
+fi
+
 seconds=$(( $(date +%s) - started ))
 echo
 if [ ${#failures[@]} -gt 0 ]; then
@@ -135,7 +152,8 @@ if [ ${#failures[@]} -gt 0 ]; then
     echo "  $tokenizer_summary"
     echo "  $model_summary"
     echo "  objectives: ${objective_summary:-see above}"
+    echo "  $real_summary"
     exit 1
 fi
 [ $keep -eq 1 ] || rm -rf "$work"
-echo "parity: OK in ${seconds}s — tokenizer: ${tokenizer_summary#OK: }; ${model_summary}; objectives: ${objective_summary%%;*}"
+echo "parity: OK in ${seconds}s — tokenizer: ${tokenizer_summary#OK: }; ${model_summary}; objectives: ${objective_summary%%;*}; ${real_summary}"

@@ -11,7 +11,11 @@
 //                              token but the first)
 //   response_mask  [[0|1]]     optional; the tokens summed into `logprobs`
 //   generate       {"prompt_ids": [int], "max_new_tokens": int, "eos_token_id": int|[int]|null}
-//                              optional; a greedy continuation (stop ids not included)
+//                              optional; a greedy continuation (stop ids not included); or a list
+//                              of such objects, each continued on its own
+//   last_logits_only  bool     optional; `logits` holds each sequence's last position only
+//                              ([seq][vocab]), for real vocabularies where all positions are large
+//   skip_gradients    bool     optional; no backward, no `gradients`
 //
 // The result is the request plus `logits` ([seq][len][vocab]), `loss`, `logprobs`, `gradients`
 // ({name: flat values}: base parameters, or only the LoRA tensors when an adapter is attached) and
@@ -46,21 +50,26 @@ public enum ModelParityDump {
         let forward = try model.forward(batch, returnLogits: true)
         let vocab = model.config.vocabSize
         let logits = forward.logits ?? []
-        result["logits"] = .array(sequences.indices.map { b in
-            .array((0..<sequences[b].count).map { t in
-                let start = (b * batch.sequenceLength + t) * vocab
-                return .array(logits[start..<(start + vocab)].map { .double(Double($0)) })
-            })
-        })
+        func row(_ b: Int, _ t: Int) -> JSONValue {
+            let start = (b * batch.sequenceLength + t) * vocab
+            return .array(logits[start..<(start + vocab)].map { .double(Double($0)) })
+        }
+        if request["last_logits_only"]?.boolValue == true {
+            result["logits"] = .array(sequences.indices.map { b in row(b, sequences[b].count - 1) })
+        } else {
+            result["logits"] = .array(sequences.indices.map { b in .array((0..<sequences[b].count).map { t in row(b, t) }) })
+        }
         result["loss"] = .double(forward.loss)
-        if batch.targetCount > 0 {
-            try model.backward(tokenWeights: batch.meanLossWeights())
+        if request["skip_gradients"]?.boolValue != true {
+            if batch.targetCount > 0 {
+                try model.backward(tokenWeights: batch.meanLossWeights())
+            }
+            var gradients: [String: JSONValue] = [:]
+            for tensor in model.gradientTensors() {
+                gradients[tensor.name] = .array(tensor.values.map { .double(Double($0)) })
+            }
+            result["gradients"] = .object(gradients)
         }
-        var gradients: [String: JSONValue] = [:]
-        for tensor in model.gradientTensors() {
-            gradients[tensor.name] = .array(tensor.values.map { .double(Double($0)) })
-        }
-        result["gradients"] = .object(gradients)
 
         // Per-sequence log-probabilities of the response tokens: a scoring forward whose targets
         // are the response tokens.
@@ -70,28 +79,37 @@ public enum ModelParityDump {
             result["logprobs"] = .array(scored.perSequenceLogProb.map { .double($0) })
         }
 
-        if let spec = request["generate"] {
-            guard var generate = spec.objectValue else { throw ParityRequestError(field: "generate", detail: "expected an object") }
-            let prompt = try tokenList(spec["prompt_ids"], field: "generate.prompt_ids")
-            guard let maxNewTokens = spec["max_new_tokens"]?.wholeNumberValue, maxNewTokens >= 0 else {
-                throw ParityRequestError(field: "generate.max_new_tokens", detail: "missing or not a non-negative integer")
-            }
-            var stops: [Int32] = []
-            switch spec["eos_token_id"] {
-            case nil, .null?: break
-            case .array(let items)?: stops = try items.enumerated().map { try token($1, field: "generate.eos_token_id[\($0)]") }
-            case let value?: stops = [try token(value, field: "generate.eos_token_id")]
-            }
-            let output = try Generator(model: model).generate(prompt: prompt, maxNewTokens: maxNewTokens, stopTokenIds: stops)
-            generate["ids"] = .array(output.tokens.map { .int(Int($0)) })
-            if let tokenizer { generate["text"] = .string(tokenizer.decode(output.tokens.map(Int.init))) }
-            result["generate"] = .object(generate)
+        switch request["generate"] {
+        case nil: break
+        case .array(let specs)?:
+            result["generate"] = .array(try specs.enumerated().map { try generate(model: model, spec: $1, field: "generate[\($0)]", tokenizer: tokenizer) })
+        case let spec?:
+            result["generate"] = try generate(model: model, spec: spec, field: "generate", tokenizer: tokenizer)
         }
         result["engine"] = .object([
             "blas_core": .string(BLASRuntime.coreName),
             "blas_threads": .int(BLASRuntime.threadCount),
         ])
         return .object(result)
+    }
+
+    /// One greedy continuation of a `generate` request object, with its `ids` (and `text`).
+    private static func generate(model: DecoderModel, spec: JSONValue, field: String, tokenizer: BPETokenizer?) throws -> JSONValue {
+        guard var generate = spec.objectValue else { throw ParityRequestError(field: field, detail: "expected an object") }
+        let prompt = try tokenList(spec["prompt_ids"], field: "\(field).prompt_ids")
+        guard let maxNewTokens = spec["max_new_tokens"]?.wholeNumberValue, maxNewTokens >= 0 else {
+            throw ParityRequestError(field: "\(field).max_new_tokens", detail: "missing or not a non-negative integer")
+        }
+        var stops: [Int32] = []
+        switch spec["eos_token_id"] {
+        case nil, .null?: break
+        case .array(let items)?: stops = try items.enumerated().map { try token($1, field: "\(field).eos_token_id[\($0)]") }
+        case let value?: stops = [try token(value, field: "\(field).eos_token_id")]
+        }
+        let output = try Generator(model: model).generate(prompt: prompt, maxNewTokens: maxNewTokens, stopTokenIds: stops)
+        generate["ids"] = .array(output.tokens.map { .int(Int($0)) })
+        if let tokenizer { generate["text"] = .string(tokenizer.decode(output.tokens.map(Int.init))) }
+        return .object(generate)
     }
 
     private static func token(_ value: JSONValue, field: String) throws -> Int32 {

@@ -42,7 +42,7 @@ public enum HFTokenizerJSON {
             "end_of_word_suffix": .string(""),
             "fuse_unk": .bool(false),
             "byte_fallback": .bool(false),
-            "vocab": .object(tokenizer.vocabulary.mapValues { .int($0) }),
+            "vocab": .object(modelVocabulary(tokenizer).mapValues { .int($0) }),
             "merges": .array(tokenizer.merges.map { .string("\($0.left) \($0.right)") }),
         ])
         return .object([
@@ -56,6 +56,17 @@ public enum HFTokenizerJSON {
             "decoder": byteLevel,
             "model": model,
         ])
+    }
+
+    /// The BPE vocabulary as written: the tokenizer's, plus every added token whose id lies inside
+    /// it (an imported model's `<|im_start|>` at id 1). `tokenizers` gives an added token that the
+    /// model's vocabulary lacks a fresh id after the vocabulary, whatever id the file states; added
+    /// tokens after the vocabulary (the engine's own) are written as added tokens only.
+    static func modelVocabulary(_ tokenizer: BPETokenizer) -> [String: Int] {
+        let largest = tokenizer.vocabulary.values.max() ?? -1
+        var vocabulary = tokenizer.vocabulary
+        for token in tokenizer.addedTokens where token.id < largest { vocabulary[token.content] = token.id }
+        return vocabulary
     }
 
     /// The canonical bytes of tokenizer.json.
