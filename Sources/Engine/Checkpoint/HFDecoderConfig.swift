@@ -66,70 +66,43 @@ public struct HFDecoderConfig: Sendable, Equatable {
     /// Whether q, k and v have biases (Qwen2 always; the Llama configs read here never).
     public var attentionBias: Bool { architecture == .qwen2 }
 
-    /// The config.json document (keys sorted when serialised).
+    /// The config.json document (keys sorted when serialised): the fields both architectures
+    /// write, and those only one of them has, as transformers' `to_dict()` writes them, float32.
     public var document: JSONValue {
+        var fields: [String: JSONValue] = [
+            "architectures": .array([.string(architecture.causalLMClass)]),
+            "attention_dropout": .double(0),
+            "bos_token_id": bosTokenID.map { .int($0) } ?? .null,
+            "eos_token_id": eosTokenID.map { .int($0) } ?? .null,
+            "hidden_act": .string("silu"),
+            "hidden_size": .int(hiddenSize),
+            "initializer_range": .double(0.02),
+            "intermediate_size": .int(intermediateSize),
+            "max_position_embeddings": .int(maxPositionEmbeddings),
+            "model_type": .string(architecture.rawValue),
+            "num_attention_heads": .int(numAttentionHeads),
+            "num_hidden_layers": .int(numHiddenLayers),
+            "num_key_value_heads": .int(numKeyValueHeads),
+            "rms_norm_eps": .double(rmsNormEps),
+            "rope_scaling": .null,
+            "rope_theta": .double(ropeTheta),
+            "tie_word_embeddings": .bool(tieWordEmbeddings),
+            "torch_dtype": .string("float32"),
+            "use_cache": .bool(true),
+            "vocab_size": .int(vocabSize),
+        ]
         switch architecture {
-        case .qwen2: return qwen2Document
-        case .llama: return llamaDocument
+        case .llama:
+            fields["attention_bias"] = .bool(false)
+            fields["head_dim"] = .int(headDim)
+            fields["mlp_bias"] = .bool(false)
+            fields["pretraining_tp"] = .int(1)
+        case .qwen2:
+            fields["max_window_layers"] = .int(maxWindowLayers)
+            fields["sliding_window"] = .int(slidingWindow)
+            fields["use_sliding_window"] = .bool(false)
         }
-    }
-
-    /// As transformers 4.5x's `LlamaConfig().to_dict()` writes it, float32.
-    var llamaDocument: JSONValue {
-        .object([
-            "architectures": .array([.string("LlamaForCausalLM")]),
-            "attention_bias": .bool(false),
-            "attention_dropout": .double(0),
-            "bos_token_id": bosTokenID.map { .int($0) } ?? .null,
-            "eos_token_id": eosTokenID.map { .int($0) } ?? .null,
-            "head_dim": .int(headDim),
-            "hidden_act": .string("silu"),
-            "hidden_size": .int(hiddenSize),
-            "initializer_range": .double(0.02),
-            "intermediate_size": .int(intermediateSize),
-            "max_position_embeddings": .int(maxPositionEmbeddings),
-            "mlp_bias": .bool(false),
-            "model_type": .string("llama"),
-            "num_attention_heads": .int(numAttentionHeads),
-            "num_hidden_layers": .int(numHiddenLayers),
-            "num_key_value_heads": .int(numKeyValueHeads),
-            "pretraining_tp": .int(1),
-            "rms_norm_eps": .double(rmsNormEps),
-            "rope_scaling": .null,
-            "rope_theta": .double(ropeTheta),
-            "tie_word_embeddings": .bool(tieWordEmbeddings),
-            "torch_dtype": .string("float32"),
-            "use_cache": .bool(true),
-            "vocab_size": .int(vocabSize),
-        ])
-    }
-
-    var qwen2Document: JSONValue {
-        .object([
-            "architectures": .array([.string("Qwen2ForCausalLM")]),
-            "attention_dropout": .double(0),
-            "bos_token_id": bosTokenID.map { .int($0) } ?? .null,
-            "eos_token_id": eosTokenID.map { .int($0) } ?? .null,
-            "hidden_act": .string("silu"),
-            "hidden_size": .int(hiddenSize),
-            "initializer_range": .double(0.02),
-            "intermediate_size": .int(intermediateSize),
-            "max_position_embeddings": .int(maxPositionEmbeddings),
-            "max_window_layers": .int(maxWindowLayers),
-            "model_type": .string("qwen2"),
-            "num_attention_heads": .int(numAttentionHeads),
-            "num_hidden_layers": .int(numHiddenLayers),
-            "num_key_value_heads": .int(numKeyValueHeads),
-            "rms_norm_eps": .double(rmsNormEps),
-            "rope_scaling": .null,
-            "rope_theta": .double(ropeTheta),
-            "sliding_window": .int(slidingWindow),
-            "tie_word_embeddings": .bool(tieWordEmbeddings),
-            "torch_dtype": .string("float32"),
-            "use_cache": .bool(true),
-            "use_sliding_window": .bool(false),
-            "vocab_size": .int(vocabSize),
-        ])
+        return .object(fields)
     }
 
     /// Reads the fields from a config.json document; size fields are required, the rest take
