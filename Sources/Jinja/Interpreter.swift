@@ -271,14 +271,16 @@ final class Interpreter {
         case .object(let object):
             return object.attributes[name] ?? .undefined(Undefined(hint: "'\(object.typeName) object' has no attribute '\(name)'"))
         default:
-            if Methods.has(value, name) { return .callable(Callable(name: name, implementation: .method(receiver: value, name: name))) }
+            if Methods.has(value.unmarked, name) { return .callable(Callable(name: name, implementation: .method(receiver: value.unmarked, name: name))) }
             return .undefined(Undefined(hint: "'\(value.typeName) object' has no attribute '\(name)'"))
         }
     }
 
     /// `value[key]`: the key or index first, then an attribute when the key is a string (Jinja's
     /// `getitem`); a missing key or an index out of range is undefined.
-    func item(of value: Value, _ key: Value) throws -> Value {
+    func item(of container: Value, _ key: Value) throws -> Value {
+        let value = container.unmarked
+        let key = key.unmarked
         switch value {
         case .undefined(let undefined):
             throw TemplateError(.undefined, undefined.hint)
@@ -289,6 +291,12 @@ final class Interpreter {
                 let position = index < 0 ? index + items.count : index
                 if position >= 0 && position < items.count { return items[position] }
                 return .undefined(Undefined(hint: "'\(value.typeName) object' has no element \(index)"))
+            }
+        case .iterator(let iterator):
+            if case .range = iterator.kind, let index = Operators.integer(key) {
+                let position = index < 0 ? index + iterator.items.count : index
+                if position >= 0 && position < iterator.items.count { return iterator.items[position] }
+                return .undefined(Undefined(hint: "'range object' has no element \(index)"))
             }
         case .string(let text):
             if let index = Operators.integer(key) {
@@ -305,7 +313,8 @@ final class Interpreter {
     }
 
     /// `value[start:stop:step]` with Python's rules for omitted and negative bounds.
-    func slice(_ value: Value, start: Value?, stop: Value?, step: Value?) throws -> Value {
+    func slice(_ container: Value, start: Value?, stop: Value?, step: Value?) throws -> Value {
+        let value = container.unmarked
         func bound(_ value: Value?) throws -> Int? {
             guard let value, !(value.isNoneOrMissing) else { return nil }
             guard let number = Operators.integer(value) else {
@@ -332,6 +341,9 @@ final class Interpreter {
             throw TemplateError(.undefined, undefined.hint)
         case .list(let items): return .list(try indices(count: items.count).map { items[$0] })
         case .tuple(let items): return .tuple(try indices(count: items.count).map { items[$0] })
+        case .iterator(let iterator) where iterator.kind != .generator && iterator.kind != .reverseIterator:
+            if case .range = iterator.kind { return .list(try indices(count: iterator.items.count).map { iterator.items[$0] }) }
+            throw TemplateError(.type, "'\(value.typeName)' object is not subscriptable")
         case .string(let text):
             let scalars = Array(text.unicodeScalars)
             return .string(PythonText.string(try indices(count: scalars.count).map { scalars[$0] }))
@@ -398,24 +410,28 @@ final class Interpreter {
     /// The items a `for` loop or a filter iterates over: a list's or tuple's items, a string's
     /// characters, a dict's keys; nothing for undefined.
     func iterate(_ value: Value) throws -> [Value] {
-        switch value {
+        switch value.unmarked {
         case .undefined: return []
         case .list(let items), .tuple(let items): return items
         case .string(let text): return text.unicodeScalars.map { .string(String($0)) }
         case .dict(let dict): return dict.keys
+        case .iterator(let iterator): return iterator.iterate()
         default: throw TemplateError(.type, "'\(value.typeName)' object is not iterable")
         }
     }
 
     /// Python's `len()`.
     func length(_ value: Value) throws -> Int {
-        switch value {
+        switch value.unmarked {
         case .undefined: return 0
         case .string(let text): return text.unicodeScalars.count
         case .list(let items), .tuple(let items): return items.count
         case .dict(let dict): return dict.count
-        default: throw TemplateError(.type, "object of type '\(value.typeName)' has no len()")
+        case .iterator(let iterator):
+            if let count = iterator.length { return count }
+        default: break
         }
+        throw TemplateError(.type, "object of type '\(value.typeName)' has no len()")
     }
 }
 

@@ -57,16 +57,21 @@ extension Interpreter {
             case .int, .float, .bool: return true
             default: return false
             }
-        case "string": if case .string = value { return true } else { return false }
+        case "string":
+            switch value {
+            case .string, .markup: return true
+            default: return false
+            }
         case "mapping": if case .dict = value { return true } else { return false }
         case "sequence":
             switch value {
-            case .string, .list, .tuple, .dict: return true
+            case .string, .markup, .list, .tuple, .dict: return true
+            case .iterator(let iterator): if case .range = iterator.kind { return true } else { return false }
             default: return false
             }
         case "iterable":
             switch value {
-            case .string, .list, .tuple, .dict, .undefined: return true
+            case .string, .markup, .list, .tuple, .dict, .iterator, .undefined: return true
             default: return false
             }
         case "callable":
@@ -91,7 +96,7 @@ extension Interpreter {
             case (.namespace(let a), .namespace(let b)): return a === b
             default: return false
             }
-        case "escaped": return false
+        case "escaped": if case .markup = value { return true } else { return false }
         case "filter": if case .string(let filter) = value { return Filters.names.contains(filter) } else { return false }
         case "test": if case .string(let test) = value { return IsTests.names.contains(test) } else { return false }
         case "eq", "equalto", "==": return Operators.equal(value, try required())

@@ -49,8 +49,19 @@ enum Operators {
         TemplateError(.unsupported, "integer result of '\(symbol)' does not fit in 64 bits")
     }
 
-    static func binary(_ operation: BinaryOperator, _ left: Value, _ right: Value) throws -> Value {
-        try refuseUndefined(left, right)
+    static func binary(_ operation: BinaryOperator, _ markedLeft: Value, _ markedRight: Value) throws -> Value {
+        try refuseUndefined(markedLeft, markedRight)
+        // Markup escapes the plain text joined to it, on either side.
+        switch (operation, markedLeft, markedRight) {
+        case (.add, .markup(let a), .markup(let b)): return .markup(a + b)
+        case (.add, .markup(let a), .string(let b)): return .markup(a + Filters.escapeHTML(b))
+        case (.add, .string(let a), .markup(let b)): return .markup(Filters.escapeHTML(a) + b)
+        case (.multiply, .markup(let text), _):
+            if let count = integer(markedRight) { return .markup(String(repeating: text, count: max(0, count))) }
+        default: break
+        }
+        let left = markedLeft.unmarked
+        let right = markedRight.unmarked
         let symbol = operation.rawValue
         switch operation {
         case .add:
@@ -69,9 +80,7 @@ enum Operators {
             if case .list(let items) = right, let count = integer(left) { return .list(repeated(items, count)) }
             if case .tuple(let items) = left, let count = integer(right) { return .tuple(repeated(items, count)) }
         case .modulo:
-            if case .string = left {
-                throw TemplateError(.unsupported, "printf-style formatting with '%' (use '~' or the format filter)")
-            }
+            if case .string(let template) = left { return .string(try StringFormatting.printf(template, right)) }
         default:
             break
         }
@@ -166,7 +175,9 @@ enum Operators {
 
     /// Python's `==`: numbers by value across int, float and bool; containers element-wise;
     /// dicts regardless of order; undefined equals only undefined.
-    static func equal(_ left: Value, _ right: Value) -> Bool {
+    static func equal(_ markedLeft: Value, _ markedRight: Value) -> Bool {
+        let left = markedLeft.unmarked
+        let right = markedRight.unmarked
         if let a = Number(left), let b = Number(right) {
             if case .int(let x) = a, case .int(let y) = b { return x == y }
             return a.double == b.double
@@ -180,13 +191,18 @@ enum Operators {
             guard a.count == b.count else { return false }
             return a.items.allSatisfy { pair in b.value(for: pair.key).map { equal(pair.value, $0) } ?? false }
         case (.namespace(let a), .namespace(let b)): return a === b
+        case (.iterator(let a), .iterator(let b)):
+            if case .range = a.kind, case .range = b.kind { return a.items.count == b.items.count && zip(a.items, b.items).allSatisfy { equal($0, $1) } }
+            return a === b
         default: return false
         }
     }
 
     /// -1, 0 or 1 for Python's ordering of numbers, strings (by code point) and lists/tuples
     /// (element by element); other pairs cannot be ordered.
-    static func order(_ left: Value, _ right: Value, _ symbol: String) throws -> Int {
+    static func order(_ markedLeft: Value, _ markedRight: Value, _ symbol: String) throws -> Int {
+        let left = markedLeft.unmarked
+        let right = markedRight.unmarked
         try refuseUndefined(left, right)
         if let a = Number(left), let b = Number(right) {
             if case .int(let x) = a, case .int(let y) = b { return x < y ? -1 : x > y ? 1 : 0 }
@@ -205,7 +221,9 @@ enum Operators {
     }
 
     /// Python's `item in container`.
-    static func contains(_ container: Value, _ item: Value) throws -> Bool {
+    static func contains(_ markedContainer: Value, _ markedItem: Value) throws -> Bool {
+        let container = markedContainer.unmarked
+        let item = markedItem.unmarked
         switch container {
         case .string(let text):
             guard case .string(let part) = item else {
@@ -219,6 +237,8 @@ enum Operators {
             return dict.value(for: item) != nil
         case .undefined:
             return false
+        case .iterator(let iterator):
+            return iterator.iterate().contains { equal($0, item) }
         case .namespace(let namespace):
             if case .string(let name) = item { return namespace.get(name) != nil }
             return false

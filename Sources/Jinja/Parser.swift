@@ -590,9 +590,8 @@ struct Parser {
     }
 
     private mutating func parseCall(_ callee: Expression) throws -> Expression {
-        let location = current.location
         let arguments = try parseCallArguments()
-        return Expression(kind: .call(callee, arguments), location: location)
+        return Expression(kind: .call(callee, arguments), location: callee.location)
     }
 
     private mutating func parseCallArguments() throws -> [Argument] {
