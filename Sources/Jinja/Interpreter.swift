@@ -87,7 +87,7 @@ final class Interpreter {
 
     private func executeFor(target: AssignTarget, iterable: Expression, condition: Expression?, body: [Statement],
                             otherwise: [Statement], in scope: Scope, into output: inout String) throws -> ControlFlow {
-        var items = try iterate(try evaluate(iterable, in: scope)).map { $0 }
+        var items = try iterate(try evaluate(iterable, in: scope))
         if let condition {
             items = try items.filter { item in
                 let test = Scope(parent: scope)

@@ -31,7 +31,7 @@ extension Interpreter {
         guard IsTests.names.contains(name) else {
             throw TemplateError(.unsupported, "no test named '\(name)'")
         }
-        let argument = arguments.value(0, "__0")
+        let argument = arguments.positional.first
         func required() throws -> Value {
             guard let argument else { throw TemplateError(.type, "the '\(name)' test needs an argument") }
             return argument

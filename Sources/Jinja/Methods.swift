@@ -62,7 +62,7 @@ enum Methods {
     }
 
     private static func callString(_ text: String, _ name: String, _ arguments: Arguments, interpreter: Interpreter) throws -> Value {
-        let first = arguments.value(0, "__0")
+        let first = arguments.positional.first
         switch name {
         case "strip", "lstrip", "rstrip":
             try arguments.check(name, names: ["chars"])

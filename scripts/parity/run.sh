@@ -17,6 +17,8 @@
 #      weights byte-identically.
 #   4. The training objectives (objective_parity.py): SFT, DPO, IOPO and the ablations' losses,
 #      rewards and gradients against PyTorch.
+#   5. Chat templates (chat_template_parity.py --check): the expected outputs the Jinja tests
+#      compare with are re-rendered by transformers' renderer and must be unchanged.
 #
 # Usage: scripts/parity/run.sh [WORK_DIR]    (default: a temporary directory, removed on success)
 # IOPO_EXP_BIN overrides the binary (default .build/debug/iopo-exp); IOPO_DATA_DIR the real data.
@@ -128,6 +130,15 @@ echo "$objective_output"
 [ $status -eq 0 ] || failures+=("objectives")
 objective_summary="$(echo "$objective_output" | grep -E "cases, worst relative error" | tail -1)"
 
+# 5. Chat templates: the committed expected outputs of the Swift Jinja tests (JinjaTests) must be
+#    what transformers' own renderer renders today.
+step "chat-template parity (Tests/JinjaTests/Fixtures/*.expected.json vs transformers' renderer)"
+template_output="$("$python" "$here/chat_template_parity.py" --check)"
+status=$?
+echo "$template_output"
+[ $status -eq 0 ] || failures+=("chat templates")
+template_summary="$(echo "$template_output" | grep -c ": same$") of $(echo "$template_output" | grep -c "cases (") fixture files same"
+
 seconds=$(( $(date +%s) - started ))
 echo
 if [ ${#failures[@]} -gt 0 ]; then
@@ -135,7 +146,8 @@ if [ ${#failures[@]} -gt 0 ]; then
     echo "  $tokenizer_summary"
     echo "  $model_summary"
     echo "  objectives: ${objective_summary:-see above}"
+    echo "  chat templates: ${template_summary:-see above}"
     exit 1
 fi
 [ $keep -eq 1 ] || rm -rf "$work"
-echo "parity: OK in ${seconds}s — tokenizer: ${tokenizer_summary#OK: }; ${model_summary}; objectives: ${objective_summary%%;*}"
+echo "parity: OK in ${seconds}s — tokenizer: ${tokenizer_summary#OK: }; ${model_summary}; objectives: ${objective_summary%%;*}; chat templates: ${template_summary}"
