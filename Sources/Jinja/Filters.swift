@@ -298,13 +298,16 @@ extension Interpreter {
     }
 
     private func indent(_ value: Value, _ arguments: Arguments) throws -> Value {
+        guard case .string(let text) = value else {
+            throw TemplateError(.type, "indent needs a string, not \(value.typeName)")
+        }
         let width = arguments.value(0, "width") ?? .int(4)
         let indentation: String
         if case .string(let text) = width { indentation = text } else { indentation = String(repeating: " ", count: max(0, Operators.integer(width) ?? 4)) }
         let first = arguments.value(1, "first")?.isTruthy ?? false
         let blank = arguments.value(2, "blank")?.isTruthy ?? false
         // Jinja appends a newline before splitting so a trailing newline survives.
-        var lines = Methods.splitLines(value.pythonString + "\n", keepEnds: false)
+        var lines = Methods.splitLines(text + "\n", keepEnds: false)
         var result: String
         if blank {
             result = lines.joined(separator: "\n" + indentation)
@@ -324,7 +327,11 @@ extension Interpreter {
         case .int: return value
         case .bool(let flag): return .int(flag ? 1 : 0)
         case .float(let number):
-            guard number.isFinite, let exact = Int(exactly: number.rounded(.towardZero)) else { return fallback }
+            if number.isNaN { return fallback }
+            if number.isInfinite { throw TemplateError(.type, "cannot convert float infinity to integer") }
+            guard let exact = Int(exactly: number.rounded(.towardZero)) else {
+                throw TemplateError(.unsupported, "\(PythonFloat.repr(number)) as an integer does not fit in 64 bits")
+            }
             return .int(exact)
         case .string(let text):
             var digits = PythonText.strip(text).replacingOccurrences(of: "_", with: "")

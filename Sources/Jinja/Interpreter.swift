@@ -324,17 +324,17 @@ final class Interpreter {
         }
         let stepValue = try bound(step) ?? 1
         guard stepValue != 0 else { throw TemplateError(.type, "slice step cannot be zero") }
+        // Python's slice.indices: bounds clamped into the sequence, defaults by the step's sign.
         func indices(count: Int) throws -> [Int] {
-            var lower = try bound(start)
-            var upper = try bound(stop)
+            let given = (try bound(start), try bound(stop))
             if stepValue > 0 {
-                lower = lower.map { $0 < 0 ? max($0 + count, 0) : min($0, count) } ?? 0
-                upper = upper.map { $0 < 0 ? max($0 + count, 0) : min($0, count) } ?? count
-                return Array(stride(from: lower!, to: upper!, by: stepValue))
+                let lower = given.0.map { $0 < 0 ? max($0 + count, 0) : min($0, count) } ?? 0
+                let upper = given.1.map { $0 < 0 ? max($0 + count, 0) : min($0, count) } ?? count
+                return Array(stride(from: lower, to: upper, by: stepValue))
             }
-            lower = lower.map { $0 < 0 ? max($0 + count, -1) : min($0, count - 1) } ?? count - 1
-            upper = upper.map { $0 < 0 ? max($0 + count, -1) : min($0, count - 1) } ?? -1
-            return Array(stride(from: lower!, to: upper!, by: stepValue))
+            let lower = given.0.map { $0 < 0 ? max($0 + count, -1) : min($0, count - 1) } ?? count - 1
+            let upper = given.1.map { $0 < 0 ? max($0 + count, -1) : min($0, count - 1) } ?? -1
+            return Array(stride(from: lower, to: upper, by: stepValue))
         }
         switch value {
         case .undefined(let undefined):
@@ -347,7 +347,11 @@ final class Interpreter {
         case .string(let text):
             let scalars = Array(text.unicodeScalars)
             return .string(PythonText.string(try indices(count: scalars.count).map { scalars[$0] }))
+        case .dict:
+            throw TemplateError(.type, "unhashable type: 'slice'")
         default:
+            // Jinja compiles a slice to Python's own `value[a:b]`, which raises (only a slice of
+            // constants, folded at compile time, turns undefined instead).
             throw TemplateError(.type, "'\(value.typeName)' object is not subscriptable")
         }
     }

@@ -36,13 +36,6 @@ extension Interpreter {
             guard let argument else { throw TemplateError(.type, "the '\(name)' test needs an argument") }
             return argument
         }
-        func integerValue() throws -> Int {
-            if case .undefined(let undefined) = value { throw TemplateError(.undefined, undefined.hint) }
-            guard let number = Operators.integer(value) else {
-                throw TemplateError(.type, "the '\(name)' test needs an integer, not \(value.typeName)")
-            }
-            return number
-        }
         switch name {
         case "defined": return !value.isUndefined
         case "undefined": return value.isUndefined
@@ -65,7 +58,7 @@ extension Interpreter {
         case "mapping": if case .dict = value { return true } else { return false }
         case "sequence":
             switch value {
-            case .string, .markup, .list, .tuple, .dict: return true
+            case .string, .markup, .list, .tuple, .dict, .undefined: return true
             case .iterator(let iterator): if case .range = iterator.kind { return true } else { return false }
             default: return false
             }
@@ -79,13 +72,10 @@ extension Interpreter {
             case .callable, .undefined: return true
             default: return false
             }
-        case "odd": return try integerValue() % 2 != 0
-        case "even": return try integerValue() % 2 == 0
-        case "divisibleby":
-            guard let divisor = Operators.integer(try required()), divisor != 0 else {
-                throw TemplateError(.type, "divisibleby needs a non-zero integer")
-            }
-            return try integerValue() % divisor == 0
+        // Python's `value % 2 == 1` and friends, so floats and strings behave as there.
+        case "odd": return Operators.equal(try Operators.binary(.modulo, value, .int(2)), .int(1))
+        case "even": return Operators.equal(try Operators.binary(.modulo, value, .int(2)), .int(0))
+        case "divisibleby": return Operators.equal(try Operators.binary(.modulo, value, try required()), .int(0))
         case "lower", "upper": return IsTests.hasCase(value.pythonString, upper: name == "upper")
         case "in": return try Operators.contains(try required(), value)
         case "sameas":

@@ -50,6 +50,8 @@ enum Operators {
     }
 
     static func binary(_ operation: BinaryOperator, _ markedLeft: Value, _ markedRight: Value) throws -> Value {
+        // `text % values` formats; Undefined on the right reads as an empty mapping.
+        if operation == .modulo, case .string(let template) = markedLeft.unmarked { return .string(try StringFormatting.printf(template, markedRight)) }
         try refuseUndefined(markedLeft, markedRight)
         // Markup escapes the plain text joined to it, on either side.
         switch (operation, markedLeft, markedRight) {
@@ -79,8 +81,6 @@ enum Operators {
             if case .list(let items) = left, let count = integer(right) { return .list(repeated(items, count)) }
             if case .list(let items) = right, let count = integer(left) { return .list(repeated(items, count)) }
             if case .tuple(let items) = left, let count = integer(right) { return .tuple(repeated(items, count)) }
-        case .modulo:
-            if case .string(let template) = left { return .string(try StringFormatting.printf(template, right)) }
         default:
             break
         }
@@ -110,15 +110,20 @@ enum Operators {
             return .int((x % y != 0 && (x < 0) != (y < 0)) ? quotient - 1 : quotient)
         case (.floorDivide, _, _):
             guard b.double != 0 else { throw TemplateError(.type, "float floor division by zero") }
-            return .float((a.double / b.double).rounded(.down))
+            return .float(floatFloorDivide(a.double, b.double))
         case (.modulo, .int(let x), .int(let y)):
             guard y != 0 else { throw TemplateError(.type, "integer division or modulo by zero") }
             let remainder = x % y
             return .int(remainder != 0 && (remainder < 0) != (y < 0) ? remainder + y : remainder)
         case (.modulo, _, _):
             guard b.double != 0 else { throw TemplateError(.type, "float modulo") }
-            let remainder = a.double.truncatingRemainder(dividingBy: b.double)
-            return .float(remainder != 0 && (remainder < 0) != (b.double < 0) ? remainder + b.double : remainder)
+            var remainder = fmod(a.double, b.double)
+            if remainder != 0 {
+                if (b.double < 0) != (remainder < 0) { remainder += b.double }
+            } else {
+                remainder = copysign(0.0, b.double)
+            }
+            return .float(remainder)
         case (.power, .int(let x), .int(let y)) where y >= 0:
             var result = 1
             for _ in 0..<y {
@@ -135,6 +140,20 @@ enum Operators {
 
     private static func repeated(_ items: [Value], _ count: Int) -> [Value] {
         count <= 0 ? [] : Array([[Value]](repeating: items, count: count).joined())
+    }
+
+    /// CPython's `float_floor_div`: from `fmod`, so `1 // 0.1` is 9.0 as in Python.
+    private static func floatFloorDivide(_ x: Double, _ y: Double) -> Double {
+        var remainder = fmod(x, y)
+        var quotient = (x - remainder) / y
+        if remainder != 0 && (y < 0) != (remainder < 0) {
+            remainder += y
+            quotient -= 1
+        }
+        guard quotient != 0 else { return copysign(0.0, x / y) }
+        var floored = quotient.rounded(.down)
+        if quotient - floored > 0.5 { floored += 1 }
+        return floored
     }
 
     static func negate(_ value: Value) throws -> Value {
@@ -233,6 +252,7 @@ enum Operators {
         case .list(let items), .tuple(let items):
             return items.contains { equal($0, item) }
         case .dict(let dict):
+            if item.isUndefined { return false }
             _ = try DictKey(item)
             return dict.value(for: item) != nil
         case .undefined:

@@ -158,10 +158,9 @@ enum StringFormatting {
             case nil:
                 body = precision.map { String(format: "%.\($0)g", magnitude) } ?? PythonFloat.repr(magnitude)
             case "f"?, "F"?: body = String(format: "%.\(precision ?? 6)f", magnitude)
-            case "e"?, "E"?: body = String(format: "%.\(precision ?? 6)\(type!)", magnitude)
-            case "g"?, "G"?: body = String(format: "%.\(precision ?? 6)\(type!)", magnitude)
+            case let code? where "eEgG".contains(code): body = String(format: "%.\(precision ?? 6)\(code)", magnitude)
             case "%"?: body = String(format: "%.\(precision ?? 6)f", magnitude * 100) + "%"
-            default: throw TemplateError(.type, "Unknown format code '\(type!)' for object of type 'float'")
+            case let code?: throw TemplateError(.type, "Unknown format code '\(code)' for object of type 'float'")
             }
         default:
             guard type == nil && precision == nil else {
@@ -204,6 +203,13 @@ enum StringFormatting {
         case .tuple(let tuple): items = tuple
         case .dict(let dict): items = [values]; mapping = dict
         default: items = [values]
+        }
+        // Python skips the "not all arguments converted" check for an argument that supports
+        // indexing but is not a tuple (a list, a dict).
+        let indexable: Bool
+        switch values {
+        case .list, .dict, .undefined: indexable = true
+        default: indexable = false
         }
         var output = ""
         var scalars = Array(template)[...]
@@ -265,7 +271,7 @@ enum StringFormatting {
                 throw TemplateError(.unsupported, "the printf conversion '%\(conversion)'")
             }
         }
-        if mapping == nil && used < items.count {
+        if !indexable && used < items.count {
             throw TemplateError(.type, "not all arguments converted during string formatting")
         }
         return output

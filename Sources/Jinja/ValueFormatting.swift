@@ -56,7 +56,7 @@ enum PythonFloat {
             return sign + digits + String(repeating: "0", count: pointPosition - digits.count) + ".0"
         }
         let exponent = pointPosition - 1
-        var mantissa = String(digits.first!)
+        var mantissa = String(digits.prefix(1))
         if digits.count > 1 { mantissa += "." + digits.dropFirst() }
         let exponentText = String(abs(exponent))
         return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + (exponentText.count < 2 ? "0" : "") + exponentText

@@ -32,6 +32,7 @@ Exits 0 when written or equal, 1 when --check finds a difference, 2 on bad usage
 """
 
 import argparse
+import copy
 import datetime as real_datetime
 import json
 import os
@@ -85,7 +86,7 @@ def chat_template_cases(directory, utils, templates_file="chat_templates.json", 
                 **kwargs)[0][0])
             context = {"messages": conversation["messages"], "tools": tools, "documents": None,
                        "add_generation_prompt": add_generation_prompt, **kwargs}
-            again = outcome(lambda: utils._compile_jinja_template(template["template"]).render(**context))
+            again = outcome(lambda: utils._compile_jinja_template(template["template"]).render(**copy.deepcopy(context)))
             if again != result:
                 raise SystemExit(f"{template_name} x {conversation['name']}: the recorded context does not "
                                  f"reproduce render_jinja_template's output")
@@ -100,8 +101,9 @@ def feature_cases(directory, utils):
     features = load(directory, "feature_cases.json")
     results = []
     for case in features["cases"]:
-        context = dict(features["context"])
-        context.update(case.get("context", {}))
+        # A fresh copy each time: Python filters can change a context list in place (indent's +=).
+        context = copy.deepcopy(features["context"])
+        context.update(copy.deepcopy(case.get("context", {})))
         if case.get("options") == "jinja":
             # Jinja2's own defaults (no trim_blocks, no lstrip_blocks), for the lexer's rules.
             compile_template = ImmutableSandboxedEnvironment().from_string
@@ -115,7 +117,7 @@ def feature_cases(directory, utils):
 def hfjs_cases(directory, utils):
     results = []
     for name, case in load(directory, "hfjs_templates.json").items():
-        result = outcome(lambda: utils._compile_jinja_template(case["chat_template"]).render(**case["data"]))
+        result = outcome(lambda: utils._compile_jinja_template(case["chat_template"]).render(**copy.deepcopy(case["data"])))
         results.append({"name": name, **result})
     return {"now": FIXED_NOW, "cases": results}
 
