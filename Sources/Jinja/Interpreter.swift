@@ -95,17 +95,18 @@ final class Interpreter {
                 return try evaluate(condition, in: test).isTruthy
             }
         }
-        if items.isEmpty {
-            return try execute(otherwise, in: scope, into: &output)
-        }
+        // Jinja runs `else` unless some iteration reached the end of the body: it clears its flag
+        // there, so a loop whose every pass ends in `continue` or `break` runs `else` too.
+        var completedAPass = false
         for (index, item) in items.enumerated() {
             let iteration = Scope(parent: scope)
             try assign(item, to: target, in: iteration, at: iterable.location)
             iteration.set("loop", loopObject(index: index, items: items))
             let flow = try execute(body, in: iteration, into: &output)
+            if flow == .normal { completedAPass = true }
             if flow == .breakLoop { break }
         }
-        return .normal
+        return completedAPass ? .normal : try execute(otherwise, in: scope, into: &output)
     }
 
     /// Jinja's `loop`: index, index0, revindex, revindex0, first, last, length, previtem,
