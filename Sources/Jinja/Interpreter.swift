@@ -192,10 +192,16 @@ final class Interpreter {
             return try attribute(of: try evaluate(object, in: scope), name)
         case .item(let object, let key):
             return try item(of: try evaluate(object, in: scope), try evaluate(key, in: scope))
-        case .slice(let object, let start, let stop, let step):
+        case .slice(let object, let start, let stop, let step, let constant):
             let value = try evaluate(object, in: scope)
-            return try slice(value, start: try start.map { try evaluate($0, in: scope) },
-                             stop: try stop.map { try evaluate($0, in: scope) }, step: try step.map { try evaluate($0, in: scope) })
+            do {
+                return try slice(value, start: try start.map { try evaluate($0, in: scope) },
+                                 stop: try stop.map { try evaluate($0, in: scope) }, step: try step.map { try evaluate($0, in: scope) })
+            } catch let error as TemplateError where constant && error.kind == .type {
+                // Jinja folded this slice while compiling, through getitem, which turns the
+                // failure into an undefined value.
+                return .undefined(Undefined(hint: error.message))
+            }
         case .call(let callee, let arguments):
             let function = try evaluate(callee, in: scope)
             return try call(function, try evaluateArguments(arguments, in: scope), at: expression.location)

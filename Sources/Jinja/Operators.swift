@@ -81,6 +81,7 @@ enum Operators {
             if case .list(let items) = left, let count = integer(right) { return .list(repeated(items, count)) }
             if case .list(let items) = right, let count = integer(left) { return .list(repeated(items, count)) }
             if case .tuple(let items) = left, let count = integer(right) { return .tuple(repeated(items, count)) }
+            if case .tuple(let items) = right, let count = integer(left) { return .tuple(repeated(items, count)) }
         default:
             break
         }
