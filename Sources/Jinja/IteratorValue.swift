@@ -8,6 +8,7 @@ import Synchronization
 
 /// A lazy or view-like iterable, with the Python behaviour of its kind.
 public final class IteratorValue: Sendable {
+    /// Which Python object this stands for.
     public enum Kind: Sendable, Equatable {
         /// A generator, as Jinja's `map`/`select`/... filters return: one pass only.
         case generator
