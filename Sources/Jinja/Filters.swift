@@ -9,19 +9,37 @@ enum Filters {
     /// Filters this interpreter implements.
     static let names: Set<String> = [
         "abs", "attr", "batch", "capitalize", "center", "count", "d", "default", "dictsort", "e", "escape", "first",
-        "float", "forceescape", "indent", "int", "items", "join", "last", "length", "list", "lower", "map", "max", "min",
+        "float", "forceescape", "format", "indent", "int", "items", "join", "last", "length", "list", "lower", "map", "max", "min",
         "reject", "rejectattr", "replace", "reverse", "round", "safe", "select", "selectattr", "sort", "string", "sum",
         "title", "tojson", "trim", "truncate", "unique", "upper", "wordcount",
     ]
+    /// Filters that return Markup for Markup (they call markupsafe's `soft_str`).
+    static let keepingMarkup: Set<String> = ["capitalize", "center", "indent", "lower", "string", "title", "trim", "truncate", "upper"]
     /// Jinja2 filters this interpreter does not implement; using one is an "unsupported" error.
     static let missing: Set<String> = [
-        "filesizeformat", "format", "groupby", "pprint", "random", "slice", "striptags", "urlencode", "urlize",
+        "filesizeformat", "groupby", "pprint", "random", "slice", "striptags", "urlencode", "urlize",
         "wordwrap", "xmlattr",
     ]
 }
 
 extension Interpreter {
     func applyFilter(_ name: String, to value: Value, _ arguments: Arguments) throws -> Value {
+        // Markup is already escaped; filters that work on `soft_str(value)` give Markup back.
+        if case .markup = value, name == "e" || name == "escape" { return value }
+        if case .markup = value, Filters.keepingMarkup.contains(name) {
+            let result = try applyPlainFilter(name, to: value.unmarked, arguments)
+            if case .string(let text) = result { return .markup(text) }
+            return result
+        }
+        return try applyPlainFilter(name, to: value.unmarked, arguments)
+    }
+
+    private func applyPlainFilter(_ name: String, to value: Value, _ arguments: Arguments) throws -> Value {
+        // These filters compute with the value itself (`int(x)`, `x + "\n"`), which Jinja's
+        // Undefined refuses; the others read it as "" or as an empty sequence.
+        if case .undefined(let undefined) = value, ["int", "float", "indent", "dictsort"].contains(name) {
+            throw TemplateError(.undefined, undefined.hint)
+        }
         switch name {
         case "abs":
             switch value {
@@ -51,7 +69,7 @@ extension Interpreter {
                 if let fill, !fill.isNoneOrMissing { current += Array(repeating: fill, count: size - current.count) }
                 batches.append(.list(current))
             }
-            return .list(batches)
+            return .generator(batches)
         case "capitalize": return .string(PythonText.capitalize(value.pythonString))
         case "center":
             let width = arguments.value(0, "width").flatMap(Operators.integer) ?? 80
@@ -62,19 +80,29 @@ extension Interpreter {
             let boolean = arguments.value(1, "boolean")?.isTruthy ?? false
             return value.isUndefined || (boolean && !value.isTruthy) ? fallback : value
         case "dictsort": return try dictsort(value, arguments)
-        case "e", "escape", "forceescape": return .string(Filters.escapeHTML(value.pythonString))
+        case "e", "escape", "forceescape": return .markup(Filters.escapeHTML(value.pythonString))
         case "first":
-            return try iterate(value).first ?? .undefined(Undefined(hint: "No first item, sequence was empty."))
+            let first = try { if case .iterator(let iterator) = value { return iterator.next() } else { return try iterate(value).first } }()
+            return first ?? .undefined(Undefined(hint: "No first item, sequence was empty."))
         case "last":
-            if case .undefined(let undefined) = value { throw TemplateError(.undefined, undefined.hint) }
+            if case .iterator(let iterator) = value, iterator.isOnePass {
+                throw TemplateError(.type, "'\(value.typeName)' object is not reversible")
+            }
             return try iterate(value).last ?? .undefined(Undefined(hint: "No last item, sequence was empty."))
+        case "format":
+            if !arguments.positional.isEmpty && !arguments.keywords.isEmpty {
+                throw TemplateError(.type, "can't handle positional and keyword arguments at the same time")
+            }
+            var values = Dict()
+            for keyword in arguments.keywords { values[keyword.name] = keyword.value }
+            return .string(try StringFormatting.printf(value.pythonString, arguments.keywords.isEmpty ? .tuple(arguments.positional) : .dict(values)))
         case "float": return .float(Filters.toFloat(value) ?? Filters.floatDefault(arguments))
         case "indent": return try indent(value, arguments)
         case "int": return try toInt(value, arguments)
         case "items":
             switch value {
-            case .undefined: return .list([])
-            case .dict(let dict): return .list(dict.items.map { .tuple([$0.key, $0.value]) })
+            case .undefined: return .generator([])
+            case .dict(let dict): return .generator(dict.items.map { .tuple([$0.key, $0.value]) })
             default: throw TemplateError(.type, "Can only get item pairs from a mapping.")
             }
         case "join":
@@ -99,9 +127,10 @@ extension Interpreter {
             return .string(PythonText.replace(value.pythonString, old.pythonString, new.pythonString, count: count))
         case "reverse":
             if case .string(let text) = value { return .string(PythonText.string(text.unicodeScalars.reversed())) }
-            return .list(try iterate(value).reversed())
+            return .iterator(IteratorValue(.reverseIterator, try iterate(value).reversed()))
         case "round": return try round(value, arguments)
-        case "safe", "string": return .string(value.pythonString)
+        case "safe": return .markup(value.pythonString)
+        case "string": return .string(value.pythonString)
         case "sort": return try sort(value, arguments)
         case "sum":
             var total = arguments.value(1, "start") ?? .int(0)
@@ -163,7 +192,6 @@ extension Interpreter {
 
     private func dictsort(_ value: Value, _ arguments: Arguments) throws -> Value {
         guard case .dict(let dict) = value else {
-            if case .undefined(let undefined) = value { throw TemplateError(.undefined, undefined.hint) }
             throw TemplateError(.type, "dictsort needs a mapping, not \(value.typeName)")
         }
         let caseSensitive = arguments.value(0, "case_sensitive")?.isTruthy ?? false
@@ -204,7 +232,7 @@ extension Interpreter {
             if let attribute, !attribute.isNoneOrMissing { key = try lookupPath(item, attribute) }
             if seen.insert(try DictKey(ignoringCase(key, caseSensitive))).inserted { result.append(item) }
         }
-        return .list(result)
+        return .generator(result)
     }
 
     private func extreme(_ value: Value, _ arguments: Arguments, largest: Bool) throws -> Value {
@@ -230,17 +258,19 @@ extension Interpreter {
     }
 
     private func map(_ value: Value, _ arguments: Arguments) throws -> Value {
-        if !value.isTruthy { return .list([]) }
+        // Jinja's map, select and their kin skip a false value (None, undefined, empty) without
+        // iterating it, and return generators.
+        if !value.isTruthy { return .generator([]) }
         let items = try iterate(value)
         if arguments.positional.isEmpty, let attribute = arguments.value(0, "attribute") {
             let fallback = arguments.value(1, "default").flatMap { $0.isNoneOrMissing ? nil : $0 }
-            return .list(try items.map { try lookupPath($0, attribute, default: fallback) })
+            return .generator(try items.map { try lookupPath($0, attribute, default: fallback) })
         }
         guard case .string(let filter)? = arguments.positional.first else {
             throw TemplateError(.type, "map requires a filter argument")
         }
         let rest = Arguments(Array(arguments.positional.dropFirst()), keywords: arguments.keywords)
-        return .list(try items.map { try applyFilter(filter, to: $0, rest) })
+        return .generator(try items.map { try applyFilter(filter, to: $0, rest) })
     }
 
     private func selectOrReject(_ value: Value, _ arguments: Arguments, keep: Bool, byAttribute: Bool) throws -> Value {
@@ -252,6 +282,7 @@ extension Interpreter {
         }
         let testName = positional.popFirst()
         let rest = Arguments(Array(positional), keywords: arguments.keywords)
+        if !value.isTruthy { return .generator([]) }
         var result: [Value] = []
         for item in try iterate(value) {
             let subject = try attribute.map { try lookupPath(item, $0) } ?? item
@@ -263,17 +294,20 @@ extension Interpreter {
             }
             if passed == keep { result.append(item) }
         }
-        return .list(result)
+        return .generator(result)
     }
 
     private func indent(_ value: Value, _ arguments: Arguments) throws -> Value {
+        guard case .string(let text) = value else {
+            throw TemplateError(.type, "indent needs a string, not \(value.typeName)")
+        }
         let width = arguments.value(0, "width") ?? .int(4)
         let indentation: String
         if case .string(let text) = width { indentation = text } else { indentation = String(repeating: " ", count: max(0, Operators.integer(width) ?? 4)) }
         let first = arguments.value(1, "first")?.isTruthy ?? false
         let blank = arguments.value(2, "blank")?.isTruthy ?? false
         // Jinja appends a newline before splitting so a trailing newline survives.
-        var lines = Methods.splitLines(value.pythonString + "\n", keepEnds: false)
+        var lines = Methods.splitLines(text + "\n", keepEnds: false)
         var result: String
         if blank {
             result = lines.joined(separator: "\n" + indentation)
@@ -293,7 +327,11 @@ extension Interpreter {
         case .int: return value
         case .bool(let flag): return .int(flag ? 1 : 0)
         case .float(let number):
-            guard number.isFinite, let exact = Int(exactly: number.rounded(.towardZero)) else { return fallback }
+            if number.isNaN { return fallback }
+            if number.isInfinite { throw TemplateError(.type, "cannot convert float infinity to integer") }
+            guard let exact = Int(exactly: number.rounded(.towardZero)) else {
+                throw TemplateError(.unsupported, "\(PythonFloat.repr(number)) as an integer does not fit in 64 bits")
+            }
             return .int(exact)
         case .string(let text):
             var digits = PythonText.strip(text).replacingOccurrences(of: "_", with: "")

@@ -49,7 +49,7 @@ enum Globals {
         guard numbers.underestimatedCount <= maximumRange else {
             throw TemplateError(.type, "range too big, maximum size for range is \(maximumRange)")
         }
-        return .list(numbers.map(Value.int))
+        return .iterator(IteratorValue(.range(start: start, stop: stop, step: step), numbers.map(Value.int)))
     }
 
     /// `dict(mapping_or_pairs, **keywords)`.

@@ -87,7 +87,7 @@ final class Interpreter {
 
     private func executeFor(target: AssignTarget, iterable: Expression, condition: Expression?, body: [Statement],
                             otherwise: [Statement], in scope: Scope, into output: inout String) throws -> ControlFlow {
-        var items = try iterate(try evaluate(iterable, in: scope)).map { $0 }
+        var items = try iterate(try evaluate(iterable, in: scope))
         if let condition {
             items = try items.filter { item in
                 let test = Scope(parent: scope)
@@ -95,17 +95,18 @@ final class Interpreter {
                 return try evaluate(condition, in: test).isTruthy
             }
         }
-        if items.isEmpty {
-            return try execute(otherwise, in: scope, into: &output)
-        }
+        // Jinja runs `else` unless some iteration reached the end of the body: it clears its flag
+        // there, so a loop whose every pass ends in `continue` or `break` runs `else` too.
+        var completedAPass = false
         for (index, item) in items.enumerated() {
             let iteration = Scope(parent: scope)
             try assign(item, to: target, in: iteration, at: iterable.location)
             iteration.set("loop", loopObject(index: index, items: items))
             let flow = try execute(body, in: iteration, into: &output)
+            if flow == .normal { completedAPass = true }
             if flow == .breakLoop { break }
         }
-        return .normal
+        return completedAPass ? .normal : try execute(otherwise, in: scope, into: &output)
     }
 
     /// Jinja's `loop`: index, index0, revindex, revindex0, first, last, length, previtem,
@@ -191,10 +192,16 @@ final class Interpreter {
             return try attribute(of: try evaluate(object, in: scope), name)
         case .item(let object, let key):
             return try item(of: try evaluate(object, in: scope), try evaluate(key, in: scope))
-        case .slice(let object, let start, let stop, let step):
+        case .slice(let object, let start, let stop, let step, let constant):
             let value = try evaluate(object, in: scope)
-            return try slice(value, start: try start.map { try evaluate($0, in: scope) },
-                             stop: try stop.map { try evaluate($0, in: scope) }, step: try step.map { try evaluate($0, in: scope) })
+            do {
+                return try slice(value, start: try start.map { try evaluate($0, in: scope) },
+                                 stop: try stop.map { try evaluate($0, in: scope) }, step: try step.map { try evaluate($0, in: scope) })
+            } catch let error as TemplateError where constant && error.kind == .type {
+                // Jinja folded this slice while compiling, through getitem, which turns the
+                // failure into an undefined value.
+                return .undefined(Undefined(hint: error.message))
+            }
         case .call(let callee, let arguments):
             let function = try evaluate(callee, in: scope)
             return try call(function, try evaluateArguments(arguments, in: scope), at: expression.location)
@@ -271,14 +278,16 @@ final class Interpreter {
         case .object(let object):
             return object.attributes[name] ?? .undefined(Undefined(hint: "'\(object.typeName) object' has no attribute '\(name)'"))
         default:
-            if Methods.has(value, name) { return .callable(Callable(name: name, implementation: .method(receiver: value, name: name))) }
+            if Methods.has(value.unmarked, name) { return .callable(Callable(name: name, implementation: .method(receiver: value.unmarked, name: name))) }
             return .undefined(Undefined(hint: "'\(value.typeName) object' has no attribute '\(name)'"))
         }
     }
 
     /// `value[key]`: the key or index first, then an attribute when the key is a string (Jinja's
     /// `getitem`); a missing key or an index out of range is undefined.
-    func item(of value: Value, _ key: Value) throws -> Value {
+    func item(of container: Value, _ key: Value) throws -> Value {
+        let value = container.unmarked
+        let key = key.unmarked
         switch value {
         case .undefined(let undefined):
             throw TemplateError(.undefined, undefined.hint)
@@ -289,6 +298,12 @@ final class Interpreter {
                 let position = index < 0 ? index + items.count : index
                 if position >= 0 && position < items.count { return items[position] }
                 return .undefined(Undefined(hint: "'\(value.typeName) object' has no element \(index)"))
+            }
+        case .iterator(let iterator):
+            if case .range = iterator.kind, let index = Operators.integer(key) {
+                let position = index < 0 ? index + iterator.items.count : index
+                if position >= 0 && position < iterator.items.count { return iterator.items[position] }
+                return .undefined(Undefined(hint: "'range object' has no element \(index)"))
             }
         case .string(let text):
             if let index = Operators.integer(key) {
@@ -305,7 +320,8 @@ final class Interpreter {
     }
 
     /// `value[start:stop:step]` with Python's rules for omitted and negative bounds.
-    func slice(_ value: Value, start: Value?, stop: Value?, step: Value?) throws -> Value {
+    func slice(_ container: Value, start: Value?, stop: Value?, step: Value?) throws -> Value {
+        let value = container.unmarked
         func bound(_ value: Value?) throws -> Int? {
             guard let value, !(value.isNoneOrMissing) else { return nil }
             guard let number = Operators.integer(value) else {
@@ -315,27 +331,34 @@ final class Interpreter {
         }
         let stepValue = try bound(step) ?? 1
         guard stepValue != 0 else { throw TemplateError(.type, "slice step cannot be zero") }
+        // Python's slice.indices: bounds clamped into the sequence, defaults by the step's sign.
         func indices(count: Int) throws -> [Int] {
-            var lower = try bound(start)
-            var upper = try bound(stop)
+            let given = (try bound(start), try bound(stop))
             if stepValue > 0 {
-                lower = lower.map { $0 < 0 ? max($0 + count, 0) : min($0, count) } ?? 0
-                upper = upper.map { $0 < 0 ? max($0 + count, 0) : min($0, count) } ?? count
-                return Array(stride(from: lower!, to: upper!, by: stepValue))
+                let lower = given.0.map { $0 < 0 ? max($0 + count, 0) : min($0, count) } ?? 0
+                let upper = given.1.map { $0 < 0 ? max($0 + count, 0) : min($0, count) } ?? count
+                return Array(stride(from: lower, to: upper, by: stepValue))
             }
-            lower = lower.map { $0 < 0 ? max($0 + count, -1) : min($0, count - 1) } ?? count - 1
-            upper = upper.map { $0 < 0 ? max($0 + count, -1) : min($0, count - 1) } ?? -1
-            return Array(stride(from: lower!, to: upper!, by: stepValue))
+            let lower = given.0.map { $0 < 0 ? max($0 + count, -1) : min($0, count - 1) } ?? count - 1
+            let upper = given.1.map { $0 < 0 ? max($0 + count, -1) : min($0, count - 1) } ?? -1
+            return Array(stride(from: lower, to: upper, by: stepValue))
         }
         switch value {
         case .undefined(let undefined):
             throw TemplateError(.undefined, undefined.hint)
         case .list(let items): return .list(try indices(count: items.count).map { items[$0] })
         case .tuple(let items): return .tuple(try indices(count: items.count).map { items[$0] })
+        case .iterator(let iterator) where iterator.kind != .generator && iterator.kind != .reverseIterator:
+            if case .range = iterator.kind { return .list(try indices(count: iterator.items.count).map { iterator.items[$0] }) }
+            throw TemplateError(.type, "'\(value.typeName)' object is not subscriptable")
         case .string(let text):
             let scalars = Array(text.unicodeScalars)
             return .string(PythonText.string(try indices(count: scalars.count).map { scalars[$0] }))
+        case .dict:
+            throw TemplateError(.type, "unhashable type: 'slice'")
         default:
+            // Jinja compiles a slice to Python's own `value[a:b]`, which raises (only a slice of
+            // constants, folded at compile time, turns undefined instead).
             throw TemplateError(.type, "'\(value.typeName)' object is not subscriptable")
         }
     }
@@ -398,24 +421,28 @@ final class Interpreter {
     /// The items a `for` loop or a filter iterates over: a list's or tuple's items, a string's
     /// characters, a dict's keys; nothing for undefined.
     func iterate(_ value: Value) throws -> [Value] {
-        switch value {
+        switch value.unmarked {
         case .undefined: return []
         case .list(let items), .tuple(let items): return items
         case .string(let text): return text.unicodeScalars.map { .string(String($0)) }
         case .dict(let dict): return dict.keys
+        case .iterator(let iterator): return iterator.iterate()
         default: throw TemplateError(.type, "'\(value.typeName)' object is not iterable")
         }
     }
 
     /// Python's `len()`.
     func length(_ value: Value) throws -> Int {
-        switch value {
+        switch value.unmarked {
         case .undefined: return 0
         case .string(let text): return text.unicodeScalars.count
         case .list(let items), .tuple(let items): return items.count
         case .dict(let dict): return dict.count
-        default: throw TemplateError(.type, "object of type '\(value.typeName)' has no len()")
+        case .iterator(let iterator):
+            if let count = iterator.length { return count }
+        default: break
         }
+        throw TemplateError(.type, "object of type '\(value.typeName)' has no len()")
     }
 }
 

@@ -31,17 +31,10 @@ extension Interpreter {
         guard IsTests.names.contains(name) else {
             throw TemplateError(.unsupported, "no test named '\(name)'")
         }
-        let argument = arguments.value(0, "__0")
+        let argument = arguments.positional.first
         func required() throws -> Value {
             guard let argument else { throw TemplateError(.type, "the '\(name)' test needs an argument") }
             return argument
-        }
-        func integerValue() throws -> Int {
-            if case .undefined(let undefined) = value { throw TemplateError(.undefined, undefined.hint) }
-            guard let number = Operators.integer(value) else {
-                throw TemplateError(.type, "the '\(name)' test needs an integer, not \(value.typeName)")
-            }
-            return number
         }
         switch name {
         case "defined": return !value.isUndefined
@@ -57,16 +50,21 @@ extension Interpreter {
             case .int, .float, .bool: return true
             default: return false
             }
-        case "string": if case .string = value { return true } else { return false }
+        case "string":
+            switch value {
+            case .string, .markup: return true
+            default: return false
+            }
         case "mapping": if case .dict = value { return true } else { return false }
         case "sequence":
             switch value {
-            case .string, .list, .tuple, .dict: return true
+            case .string, .markup, .list, .tuple, .dict, .undefined: return true
+            case .iterator(let iterator): if case .range = iterator.kind { return true } else { return false }
             default: return false
             }
         case "iterable":
             switch value {
-            case .string, .list, .tuple, .dict, .undefined: return true
+            case .string, .markup, .list, .tuple, .dict, .iterator, .undefined: return true
             default: return false
             }
         case "callable":
@@ -74,13 +72,10 @@ extension Interpreter {
             case .callable, .undefined: return true
             default: return false
             }
-        case "odd": return try integerValue() % 2 != 0
-        case "even": return try integerValue() % 2 == 0
-        case "divisibleby":
-            guard let divisor = Operators.integer(try required()), divisor != 0 else {
-                throw TemplateError(.type, "divisibleby needs a non-zero integer")
-            }
-            return try integerValue() % divisor == 0
+        // Python's `value % 2 == 1` and friends, so floats and strings behave as there.
+        case "odd": return Operators.equal(try Operators.binary(.modulo, value, .int(2)), .int(1))
+        case "even": return Operators.equal(try Operators.binary(.modulo, value, .int(2)), .int(0))
+        case "divisibleby": return Operators.equal(try Operators.binary(.modulo, value, try required()), .int(0))
         case "lower", "upper": return IsTests.hasCase(value.pythonString, upper: name == "upper")
         case "in": return try Operators.contains(try required(), value)
         case "sameas":
@@ -91,7 +86,7 @@ extension Interpreter {
             case (.namespace(let a), .namespace(let b)): return a === b
             default: return false
             }
-        case "escaped": return false
+        case "escaped": if case .markup = value { return true } else { return false }
         case "filter": if case .string(let filter) = value { return Filters.names.contains(filter) } else { return false }
         case "test": if case .string(let test) = value { return IsTests.names.contains(test) } else { return false }
         case "eq", "equalto", "==": return Operators.equal(value, try required())

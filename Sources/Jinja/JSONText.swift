@@ -32,7 +32,7 @@ struct JSONText {
         case .bool(let flag): output += flag ? "true" : "false"
         case .int(let number): output += String(number)
         case .float(let number): output += JSONText.floatText(number)
-        case .string(let text): output += quoted(text)
+        case .string(let text), .markup(let text): output += quoted(text)
         case .list(let items), .tuple(let items):
             guard !items.isEmpty else { output += "[]"; return }
             output += "["

@@ -8,7 +8,7 @@ enum Methods {
         "strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "startswith", "endswith", "upper", "lower",
         "title", "capitalize", "swapcase", "casefold", "replace", "find", "rfind", "index", "rindex", "count", "join",
         "isdigit", "isdecimal", "isnumeric", "isalpha", "isalnum", "isspace", "islower", "isupper", "partition",
-        "rpartition", "removeprefix", "removesuffix", "center", "ljust", "rjust", "zfill",
+        "rpartition", "removeprefix", "removesuffix", "center", "ljust", "rjust", "zfill", "format",
     ]
     private static let dictMethods: Set<String> = ["items", "keys", "values", "get", "copy"]
     private static let dictMutators: Set<String> = ["pop", "popitem", "setdefault", "update", "clear"]
@@ -26,7 +26,8 @@ enum Methods {
         }
     }
 
-    static func call(_ receiver: Value, _ name: String, _ arguments: Arguments, interpreter: Interpreter) throws -> Value {
+    static func call(_ receiver: Value, _ name: String, _ markedArguments: Arguments, interpreter: Interpreter) throws -> Value {
+        let arguments = Arguments(markedArguments.positional.map(\.unmarked), keywords: markedArguments.keywords.map { ($0.name, $0.value.unmarked) })
         switch receiver {
         case .string(let text): return try callString(text, name, arguments, interpreter: interpreter)
         case .dict(let dict):
@@ -61,7 +62,7 @@ enum Methods {
     }
 
     private static func callString(_ text: String, _ name: String, _ arguments: Arguments, interpreter: Interpreter) throws -> Value {
-        let first = arguments.value(0, "__0")
+        let first = arguments.positional.first
         switch name {
         case "strip", "lstrip", "rstrip":
             try arguments.check(name, names: ["chars"])
@@ -118,7 +119,7 @@ enum Methods {
             guard let first else { throw TemplateError(.type, "join() takes exactly one argument (0 given)") }
             var pieces: [String] = []
             for (index, item) in try interpreter.iterate(first).enumerated() {
-                guard case .string(let piece) = item else {
+                guard case .string(let piece) = item.unmarked else {
                     throw TemplateError(.type, "sequence item \(index): expected str instance, \(item.typeName) found")
                 }
                 pieces.append(piece)
@@ -156,6 +157,8 @@ enum Methods {
             let width = try int(first, name, default: 0)
             let fill = try string(arguments.value(1, "fillchar"), name, "fillchar") ?? " "
             return .string(pad(text, width: width, fill: fill, alignment: name))
+        case "format":
+            return .string(try StringFormatting.format(text, arguments, interpreter: interpreter))
         case "zfill":
             let width = try int(first, name, default: 0)
             let scalars = Array(text.unicodeScalars)
@@ -212,9 +215,9 @@ enum Methods {
 
     private static func callDict(_ dict: Dict, _ name: String, _ arguments: Arguments) throws -> Value {
         switch name {
-        case "items": return .list(dict.items.map { .tuple([$0.key, $0.value]) })
-        case "keys": return .list(dict.keys)
-        case "values": return .list(dict.values)
+        case "items": return .iterator(IteratorValue(.dictItems, dict.items.map { .tuple([$0.key, $0.value]) }))
+        case "keys": return .iterator(IteratorValue(.dictKeys, dict.keys))
+        case "values": return .iterator(IteratorValue(.dictValues, dict.values))
         case "copy": return .dict(dict)
         case "get":
             guard let key = arguments.value(0, "key") else { throw TemplateError(.type, "get expected at least 1 argument, got 0") }

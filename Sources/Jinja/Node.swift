@@ -14,8 +14,10 @@ struct Expression: Sendable {
         case attribute(Expression, String)
         /// `object[key]`
         case item(Expression, Expression)
-        /// `object[start:stop:step]`, each part optional.
-        case slice(Expression, start: Expression?, stop: Expression?, step: Expression?)
+        /// `object[start:stop:step]`, each part optional. `constant` when Jinja's optimizer can
+        /// evaluate the whole slice at compile time, where a failing slice becomes undefined
+        /// instead of an error.
+        case slice(Expression, start: Expression?, stop: Expression?, step: Expression?, constant: Bool)
         case call(Expression, [Argument])
         /// `value | name(arguments)`
         case filter(Expression, name: String, [Argument])
@@ -38,6 +40,32 @@ struct Expression: Sendable {
 
     var kind: Kind
     var location: SourceLocation
+
+    /// Filters Jinja cannot fold at compile time (they need the render context).
+    private static let contextFilters: Set<String> = ["map", "select", "reject", "selectattr", "rejectattr", "random"]
+
+    /// Whether Jinja's optimizer could compute this expression while compiling: no variables,
+    /// no calls, nothing that needs the render context.
+    var isConstant: Bool {
+        switch kind {
+        case .literal: return true
+        case .name, .call: return false
+        case .list(let items), .tuple(let items), .concat(let items): return items.allSatisfy(\.isConstant)
+        case .dict(let pairs): return pairs.allSatisfy { $0.key.isConstant && $0.value.isConstant }
+        case .attribute(let object, _), .not(let object), .negate(let object), .plus(let object): return object.isConstant
+        case .item(let object, let key): return object.isConstant && key.isConstant
+        case .slice(let object, let start, let stop, let step, _):
+            return object.isConstant && [start, stop, step].allSatisfy { $0?.isConstant ?? true }
+        case .filter(let object, let name, let arguments):
+            return !Expression.contextFilters.contains(name) && object.isConstant && arguments.allSatisfy { $0.value.isConstant }
+        case .test(let object, _, let arguments): return object.isConstant && arguments.allSatisfy { $0.value.isConstant }
+        case .binary(_, let left, let right), .and(let left, let right), .or(let left, let right):
+            return left.isConstant && right.isConstant
+        case .compare(let first, let operations): return first.isConstant && operations.allSatisfy { $0.1.isConstant }
+        case .conditional(let condition, let then, let otherwise):
+            return condition.isConstant && then.isConstant && (otherwise?.isConstant ?? true)
+        }
+    }
 }
 
 /// An argument of a call, filter or test: positional, `name=value`, or unpacked from a

@@ -49,8 +49,21 @@ enum Operators {
         TemplateError(.unsupported, "integer result of '\(symbol)' does not fit in 64 bits")
     }
 
-    static func binary(_ operation: BinaryOperator, _ left: Value, _ right: Value) throws -> Value {
-        try refuseUndefined(left, right)
+    static func binary(_ operation: BinaryOperator, _ markedLeft: Value, _ markedRight: Value) throws -> Value {
+        // `text % values` formats; Undefined on the right reads as an empty mapping.
+        if operation == .modulo, case .string(let template) = markedLeft.unmarked { return .string(try StringFormatting.printf(template, markedRight)) }
+        try refuseUndefined(markedLeft, markedRight)
+        // Markup escapes the plain text joined to it, on either side.
+        switch (operation, markedLeft, markedRight) {
+        case (.add, .markup(let a), .markup(let b)): return .markup(a + b)
+        case (.add, .markup(let a), .string(let b)): return .markup(a + Filters.escapeHTML(b))
+        case (.add, .string(let a), .markup(let b)): return .markup(Filters.escapeHTML(a) + b)
+        case (.multiply, .markup(let text), _):
+            if let count = integer(markedRight) { return .markup(String(repeating: text, count: max(0, count))) }
+        default: break
+        }
+        let left = markedLeft.unmarked
+        let right = markedRight.unmarked
         let symbol = operation.rawValue
         switch operation {
         case .add:
@@ -68,10 +81,7 @@ enum Operators {
             if case .list(let items) = left, let count = integer(right) { return .list(repeated(items, count)) }
             if case .list(let items) = right, let count = integer(left) { return .list(repeated(items, count)) }
             if case .tuple(let items) = left, let count = integer(right) { return .tuple(repeated(items, count)) }
-        case .modulo:
-            if case .string = left {
-                throw TemplateError(.unsupported, "printf-style formatting with '%' (use '~' or the format filter)")
-            }
+            if case .tuple(let items) = right, let count = integer(left) { return .tuple(repeated(items, count)) }
         default:
             break
         }
@@ -101,15 +111,20 @@ enum Operators {
             return .int((x % y != 0 && (x < 0) != (y < 0)) ? quotient - 1 : quotient)
         case (.floorDivide, _, _):
             guard b.double != 0 else { throw TemplateError(.type, "float floor division by zero") }
-            return .float((a.double / b.double).rounded(.down))
+            return .float(floatFloorDivide(a.double, b.double))
         case (.modulo, .int(let x), .int(let y)):
             guard y != 0 else { throw TemplateError(.type, "integer division or modulo by zero") }
             let remainder = x % y
             return .int(remainder != 0 && (remainder < 0) != (y < 0) ? remainder + y : remainder)
         case (.modulo, _, _):
             guard b.double != 0 else { throw TemplateError(.type, "float modulo") }
-            let remainder = a.double.truncatingRemainder(dividingBy: b.double)
-            return .float(remainder != 0 && (remainder < 0) != (b.double < 0) ? remainder + b.double : remainder)
+            var remainder = fmod(a.double, b.double)
+            if remainder != 0 {
+                if (b.double < 0) != (remainder < 0) { remainder += b.double }
+            } else {
+                remainder = copysign(0.0, b.double)
+            }
+            return .float(remainder)
         case (.power, .int(let x), .int(let y)) where y >= 0:
             var result = 1
             for _ in 0..<y {
@@ -126,6 +141,20 @@ enum Operators {
 
     private static func repeated(_ items: [Value], _ count: Int) -> [Value] {
         count <= 0 ? [] : Array([[Value]](repeating: items, count: count).joined())
+    }
+
+    /// CPython's `float_floor_div`: from `fmod`, so `1 // 0.1` is 9.0 as in Python.
+    private static func floatFloorDivide(_ x: Double, _ y: Double) -> Double {
+        var remainder = fmod(x, y)
+        var quotient = (x - remainder) / y
+        if remainder != 0 && (y < 0) != (remainder < 0) {
+            remainder += y
+            quotient -= 1
+        }
+        guard quotient != 0 else { return copysign(0.0, x / y) }
+        var floored = quotient.rounded(.down)
+        if quotient - floored > 0.5 { floored += 1 }
+        return floored
     }
 
     static func negate(_ value: Value) throws -> Value {
@@ -166,7 +195,9 @@ enum Operators {
 
     /// Python's `==`: numbers by value across int, float and bool; containers element-wise;
     /// dicts regardless of order; undefined equals only undefined.
-    static func equal(_ left: Value, _ right: Value) -> Bool {
+    static func equal(_ markedLeft: Value, _ markedRight: Value) -> Bool {
+        let left = markedLeft.unmarked
+        let right = markedRight.unmarked
         if let a = Number(left), let b = Number(right) {
             if case .int(let x) = a, case .int(let y) = b { return x == y }
             return a.double == b.double
@@ -180,13 +211,18 @@ enum Operators {
             guard a.count == b.count else { return false }
             return a.items.allSatisfy { pair in b.value(for: pair.key).map { equal(pair.value, $0) } ?? false }
         case (.namespace(let a), .namespace(let b)): return a === b
+        case (.iterator(let a), .iterator(let b)):
+            if case .range = a.kind, case .range = b.kind { return a.items.count == b.items.count && zip(a.items, b.items).allSatisfy { equal($0, $1) } }
+            return a === b
         default: return false
         }
     }
 
     /// -1, 0 or 1 for Python's ordering of numbers, strings (by code point) and lists/tuples
     /// (element by element); other pairs cannot be ordered.
-    static func order(_ left: Value, _ right: Value, _ symbol: String) throws -> Int {
+    static func order(_ markedLeft: Value, _ markedRight: Value, _ symbol: String) throws -> Int {
+        let left = markedLeft.unmarked
+        let right = markedRight.unmarked
         try refuseUndefined(left, right)
         if let a = Number(left), let b = Number(right) {
             if case .int(let x) = a, case .int(let y) = b { return x < y ? -1 : x > y ? 1 : 0 }
@@ -205,7 +241,9 @@ enum Operators {
     }
 
     /// Python's `item in container`.
-    static func contains(_ container: Value, _ item: Value) throws -> Bool {
+    static func contains(_ markedContainer: Value, _ markedItem: Value) throws -> Bool {
+        let container = markedContainer.unmarked
+        let item = markedItem.unmarked
         switch container {
         case .string(let text):
             guard case .string(let part) = item else {
@@ -215,10 +253,13 @@ enum Operators {
         case .list(let items), .tuple(let items):
             return items.contains { equal($0, item) }
         case .dict(let dict):
+            if item.isUndefined { return false }
             _ = try DictKey(item)
             return dict.value(for: item) != nil
         case .undefined:
             return false
+        case .iterator(let iterator):
+            return iterator.iterate().contains { equal($0, item) }
         case .namespace(let namespace):
             if case .string(let name) = item { return namespace.get(name) != nil }
             return false

@@ -559,7 +559,8 @@ struct Parser {
         }
         advance()
         if let (start, stop, step) = slice {
-            return Expression(kind: .slice(object, start: start, stop: stop, step: step), location: token.location)
+            let constant = object.isConstant && [start, stop, step].allSatisfy { $0?.isConstant ?? true }
+            return Expression(kind: .slice(object, start: start, stop: stop, step: step, constant: constant), location: token.location)
         }
         guard !items.isEmpty else { throw failure("expected a subscript inside '[]'", at: token) }
         let key = items.count == 1 ? items[0] : Expression(kind: .tuple(items), location: items[0].location)
@@ -590,9 +591,8 @@ struct Parser {
     }
 
     private mutating func parseCall(_ callee: Expression) throws -> Expression {
-        let location = current.location
         let arguments = try parseCallArguments()
-        return Expression(kind: .call(callee, arguments), location: location)
+        return Expression(kind: .call(callee, arguments), location: callee.location)
     }
 
     private mutating func parseCallArguments() throws -> [Argument] {

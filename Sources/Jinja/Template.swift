@@ -8,10 +8,12 @@
 //
 // This is an interpreter for the Jinja2 subset that chat templates use, rendering what
 // transformers' `apply_chat_template` renders: trim_blocks and lstrip_blocks on, no
-// autoescaping, Jinja's default Undefined, transformers' globals and `tojson`. It is not a full
-// Jinja: no template inheritance or includes, no `format` or `%` string formatting, no recursive
-// loops; those are errors that name the line. `range()` and `dict.keys()` give lists, so they
-// print as lists rather than as Python's range and view objects.
+// autoescaping, Jinja's default Undefined, transformers' globals and `tojson`, and the Python
+// types that show through (Markup from `|safe`, one-pass generators from `map`/`select`, dict
+// views, ranges). It is not a full Jinja: no template inheritance, includes or imports, no
+// recursive loops, no `loop.changed`, and a few rarely used filters (groupby, wordwrap, urlize,
+// ...) are missing; those are errors that name the template line. Printing a generator or a
+// method cannot show CPython's memory address, so that text differs.
 
 import Foundation
 

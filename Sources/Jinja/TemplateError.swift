@@ -3,6 +3,7 @@
 
 /// A template that could not be read or rendered.
 public struct TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong, for callers that map errors to exit codes or HTTP statuses.
     public enum Kind: Sendable, Equatable {
         /// The template text is not valid Jinja (an unclosed tag, an unexpected token).
         case syntax

@@ -15,9 +15,14 @@ public enum Value: Sendable {
     case int(Int)
     case float(Double)
     case string(String)
+    /// Text marked safe (`|safe`, `|escape`): markupsafe's `Markup`, which HTML-escapes plain
+    /// text added to it (`'x'|safe + '<'` is `x&lt;`). It prints as its text.
+    case markup(String)
     case list([Value])
     case tuple([Value])
     case dict(Dict)
+    /// A generator, iterator, dict view or range (see `IteratorValue`).
+    case iterator(IteratorValue)
     /// `namespace(...)`: the one mutable object, shared by reference, so `set ns.x = ...` inside
     /// a loop is seen after it.
     case namespace(Namespace)
@@ -34,9 +39,11 @@ public enum Value: Sendable {
         case .int: return "int"
         case .float: return "float"
         case .string: return "str"
+        case .markup: return "Markup"
         case .list: return "list"
         case .tuple: return "tuple"
         case .dict: return "dict"
+        case .iterator(let iterator): return iterator.typeName
         case .namespace: return "Namespace"
         case .object(let object): return object.typeName
         case .callable: return "function"
@@ -55,11 +62,19 @@ public enum Value: Sendable {
         case .bool(let value): return value
         case .int(let value): return value != 0
         case .float(let value): return value != 0
-        case .string(let value): return !value.isEmpty
+        case .string(let value), .markup(let value): return !value.isEmpty
         case .list(let items), .tuple(let items): return !items.isEmpty
         case .dict(let dict): return dict.count > 0
+        case .iterator(let iterator): return iterator.isTruthy
         case .namespace, .object, .callable: return true
         }
+    }
+
+    /// Markup as plain text; every other value unchanged. Operations that treat `Markup` as the
+    /// `str` it subclasses read values through this.
+    var unmarked: Value {
+        if case .markup(let text) = self { return .string(text) }
+        return self
     }
 
     /// An undefined value that explains itself as `'name' is undefined`.
@@ -151,7 +166,7 @@ enum DictKey: Hashable {
         case .int(let number): self = .int(number)
         case .float(let number):
             if number.rounded() == number, let exact = Int(exactly: number) { self = .int(exact) } else { self = .float(number) }
-        case .string(let text): self = .string(text)
+        case .string(let text), .markup(let text): self = .string(text)
         case .tuple(let items): self = .tuple(try items.map(DictKey.init))
         default: throw TemplateError(.type, "unhashable type: '\(value.typeName)'")
         }

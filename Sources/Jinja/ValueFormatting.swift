@@ -6,7 +6,7 @@ extension Value {
     public var pythonString: String {
         switch self {
         case .undefined: return ""
-        case .string(let text): return text
+        case .string(let text), .markup(let text): return text
         default: return pythonRepr
         }
     }
@@ -20,10 +20,12 @@ extension Value {
         case .int(let value): return String(value)
         case .float(let value): return PythonFloat.repr(value)
         case .string(let text): return PythonText.repr(text)
+        case .markup(let text): return "Markup(" + PythonText.repr(text) + ")"
         case .list(let items): return "[" + items.map(\.pythonRepr).joined(separator: ", ") + "]"
         case .tuple(let items):
             return items.count == 1 ? "(" + items[0].pythonRepr + ",)" : "(" + items.map(\.pythonRepr).joined(separator: ", ") + ")"
         case .dict(let dict): return Value.reprOf(dict)
+        case .iterator(let iterator): return iterator.printed
         case .namespace(let namespace): return "<Namespace " + Value.reprOf(namespace.attributes) + ">"
         case .object(let object): return object.printed
         case .callable(let callable): return "<function \(callable.name)>"
@@ -54,7 +56,7 @@ enum PythonFloat {
             return sign + digits + String(repeating: "0", count: pointPosition - digits.count) + ".0"
         }
         let exponent = pointPosition - 1
-        var mantissa = String(digits.first!)
+        var mantissa = String(digits.prefix(1))
         if digits.count > 1 { mantissa += "." + digits.dropFirst() }
         let exponentText = String(abs(exponent))
         return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + (exponentText.count < 2 ? "0" : "") + exponentText

@@ -19,9 +19,10 @@ struct ChatTemplateCase: Sendable, CustomTestStringConvertible {
 
     var testDescription: String { "\(template) × \(conversation)\(addGenerationPrompt ? " + generation prompt" : "")" }
 
-    static func all() throws -> [ChatTemplateCase] {
-        let templates = try Fixtures.json("chat_templates.json")
-        let expected = try Fixtures.json("chat_templates.expected.json")
+    static func all(templates templatesFile: String = "chat_templates.json",
+                    expected expectedFile: String = "chat_templates.expected.json") throws -> [ChatTemplateCase] {
+        let templates = try Fixtures.json(templatesFile)
+        let expected = try Fixtures.json(expectedFile)
         let now = expected["now"]?.stringValue ?? ""
         guard case .array(let cases)? = expected["cases"] else { return [] }
         return cases.map { json in
@@ -47,6 +48,18 @@ struct ChatTemplateCase: Sendable, CustomTestStringConvertible {
     }
 
     @Test(arguments: try ChatTemplateCase.all())
+    func rendersAsTransformers(_ item: ChatTemplateCase) {
+        let difference = compareWithPeer(template: item.source, context: item.context,
+                                         environment: Fixtures.environment(now: item.now), peer: item.peer)
+        #expect(difference == nil, "\(item.testDescription): \(difference ?? "")")
+    }
+}
+
+/// The 70 chat templates of llama.cpp's `models/templates` (Llama 3.2/3.3, Phi-3.5, Gemma 2 and 4,
+/// Granite, gpt-oss, Kimi, GLM, DeepSeek V3, Hermes, functionary, ...), each with one user turn,
+/// a system + multi-turn chat and a tool-calling chat, rendered by transformers.
+@Suite struct LlamaCppTemplateParityTests {
+    @Test(arguments: try ChatTemplateCase.all(templates: "llamacpp_templates.json", expected: "llamacpp_templates.expected.json"))
     func rendersAsTransformers(_ item: ChatTemplateCase) {
         let difference = compareWithPeer(template: item.source, context: item.context,
                                          environment: Fixtures.environment(now: item.now), peer: item.peer)

@@ -11,6 +11,7 @@ DIR (default Tests/JinjaTests/Fixtures) holds the inputs, which are committed:
   conversations.json    conversations (messages, optional tools) to render them with
   feature_cases.json    small templates, one Jinja feature each, and a shared context
   hfjs_templates.json   the templates and contexts of huggingface.js' jinja end-to-end tests
+  llamacpp_templates.json  the 70 chat templates of llama.cpp's models/templates
 
 and receives the outputs the Swift tests (JinjaTests) compare against, also committed:
 
@@ -20,6 +21,9 @@ and receives the outputs the Swift tests (JinjaTests) compare against, also comm
                                  rendering the compiled template with it again)
   feature_cases.expected.json    each feature case, compiled with transformers' environment
   hfjs_templates.expected.json   each huggingface.js case, likewise
+  llamacpp_templates.expected.json  each llama.cpp template with three conversations (one user
+                                 turn with the generation prompt, system + multi-turn without it,
+                                 tool calls with it) and generic special tokens
 
 A case the peer refuses records the exception's type and message instead of an output.
 `strftime_now` sees the fixed local time in FIXED_NOW, so outputs do not depend on the day.
@@ -28,6 +32,7 @@ Exits 0 when written or equal, 1 when --check finds a difference, 2 on bad usage
 """
 
 import argparse
+import copy
 import datetime as real_datetime
 import json
 import os
@@ -59,28 +64,34 @@ def outcome(render):
         return {"error": {"type": type(error).__name__, "message": str(error)}}
 
 
-def chat_template_cases(directory, utils):
-    templates = load(directory, "chat_templates.json")
-    conversations = load(directory, "conversations.json")
+# The conversations each llama.cpp template is rendered with, and whether with the generation prompt.
+LLAMACPP_CONVERSATIONS = [("single_user", True), ("system_multi_turn", False), ("tool_calls", True)]
+LLAMACPP_SPECIAL_TOKENS = {"bos_token": "<s>", "eos_token": "</s>"}
+
+
+def chat_template_cases(directory, utils, templates_file="chat_templates.json", selection=None):
+    templates = load(directory, templates_file)
+    conversations = {conversation["name"]: conversation for conversation in load(directory, "conversations.json")}
+    runs = selection or [(name, flag) for name in conversations for flag in (False, True)]
     cases = []
     for template_name, template in templates.items():
-        for conversation in conversations:
-            for add_generation_prompt in (False, True):
-                tools = conversation.get("tools")
-                kwargs = dict(template["special_tokens"])
-                kwargs.update(conversation.get("kwargs", {}))
-                result = outcome(lambda: utils.render_jinja_template(
-                    conversations=[conversation["messages"]], tools=tools, documents=None,
-                    chat_template=template["template"], add_generation_prompt=add_generation_prompt,
-                    **kwargs)[0][0])
-                context = {"messages": conversation["messages"], "tools": tools, "documents": None,
-                           "add_generation_prompt": add_generation_prompt, **kwargs}
-                again = outcome(lambda: utils._compile_jinja_template(template["template"]).render(**context))
-                if again != result:
-                    raise SystemExit(f"{template_name} x {conversation['name']}: the recorded context does not "
-                                     f"reproduce render_jinja_template's output")
-                cases.append({"template": template_name, "conversation": conversation["name"],
-                              "add_generation_prompt": add_generation_prompt, "context": context, **result})
+        for conversation_name, add_generation_prompt in runs:
+            conversation = conversations[conversation_name]
+            tools = conversation.get("tools")
+            kwargs = dict(template.get("special_tokens", LLAMACPP_SPECIAL_TOKENS))
+            kwargs.update(conversation.get("kwargs", {}))
+            result = outcome(lambda: utils.render_jinja_template(
+                conversations=[conversation["messages"]], tools=tools, documents=None,
+                chat_template=template["template"], add_generation_prompt=add_generation_prompt,
+                **kwargs)[0][0])
+            context = {"messages": conversation["messages"], "tools": tools, "documents": None,
+                       "add_generation_prompt": add_generation_prompt, **kwargs}
+            again = outcome(lambda: utils._compile_jinja_template(template["template"]).render(**copy.deepcopy(context)))
+            if again != result:
+                raise SystemExit(f"{template_name} x {conversation['name']}: the recorded context does not "
+                                 f"reproduce render_jinja_template's output")
+            cases.append({"template": template_name, "conversation": conversation["name"],
+                          "add_generation_prompt": add_generation_prompt, "context": context, **result})
     return {"now": FIXED_NOW, "cases": cases}
 
 
@@ -90,8 +101,9 @@ def feature_cases(directory, utils):
     features = load(directory, "feature_cases.json")
     results = []
     for case in features["cases"]:
-        context = dict(features["context"])
-        context.update(case.get("context", {}))
+        # A fresh copy each time: Python filters can change a context list in place (indent's +=).
+        context = copy.deepcopy(features["context"])
+        context.update(copy.deepcopy(case.get("context", {})))
         if case.get("options") == "jinja":
             # Jinja2's own defaults (no trim_blocks, no lstrip_blocks), for the lexer's rules.
             compile_template = ImmutableSandboxedEnvironment().from_string
@@ -105,7 +117,7 @@ def feature_cases(directory, utils):
 def hfjs_cases(directory, utils):
     results = []
     for name, case in load(directory, "hfjs_templates.json").items():
-        result = outcome(lambda: utils._compile_jinja_template(case["chat_template"]).render(**case["data"]))
+        result = outcome(lambda: utils._compile_jinja_template(case["chat_template"]).render(**copy.deepcopy(case["data"])))
         results.append({"name": name, **result})
     return {"now": FIXED_NOW, "cases": results}
 
@@ -128,6 +140,8 @@ def main():
         "chat_templates.expected.json": chat_template_cases(arguments.fixtures, utils),
         "feature_cases.expected.json": feature_cases(arguments.fixtures, utils),
         "hfjs_templates.expected.json": hfjs_cases(arguments.fixtures, utils),
+        "llamacpp_templates.expected.json": chat_template_cases(arguments.fixtures, utils, "llamacpp_templates.json",
+                                                                LLAMACPP_CONVERSATIONS),
     }
     differences = 0
     for name, value in outputs.items():

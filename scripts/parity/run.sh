@@ -17,6 +17,10 @@
 #      weights byte-identically.
 #   4. The training objectives (objective_parity.py): SFT, DPO, IOPO and the ablations' losses,
 #      rewards and gradients against PyTorch.
+#   5. GGUF: the reader against gguf-py on synthetic files of every type; the reference model
+#      (SmolLM2-135M-Instruct Q4_1) against transformers running the same file. (The Jinja
+#      fixtures' expected outputs are checked by hand with chat_template_parity.py --check, not
+#      here: transformers is not pinned, and a new release may render a fixture differently.)
 #
 # Usage: scripts/parity/run.sh [WORK_DIR]    (default: a temporary directory, removed on success)
 # IOPO_EXP_BIN overrides the binary (default .build/debug/iopo-exp); IOPO_DATA_DIR the real data.
