@@ -140,8 +140,9 @@ run "$python" "$here/gguf_parity.py" synthetic --binary "$bin" --work "$work/ggu
 step "real model against transformers (SmolLM2-135M-Instruct GGUF)"
 real_summary="not run"
 if reference="$("$root/scripts/fetch-reference-model.sh")"; then
-    real_output="$("$python" "$here/real_model_parity.py" "$reference" "$bin" "$work/real" --prompts 8 --tokens 32 2>&1 | grep -v "Converting\|Loading weights")"
-    status=${PIPESTATUS[0]}
+    # TQDM_DISABLE: transformers' GGUF loader draws progress bars on standard error.
+    real_output="$(TQDM_DISABLE=1 HF_HUB_OFFLINE=1 "$python" "$here/real_model_parity.py" "$reference" "$bin" "$work/real" --prompts 8 --tokens 32 2>&1)"
+    status=$?
     echo "$real_output"
     [ "$status" -eq 0 ] || failures+=("real model")
     real_summary="$(echo "$real_output" | tail -1)"
