@@ -77,6 +77,49 @@ import Testing
         }
     }
 
+    /// One way to name a model: `serve` takes a stored id (prefix) as `generate` does, and answers
+    /// a chat request over HTTP with what `generate` prints for the same prompt; a file that is
+    /// not GGUF is refused naming it.
+    @Test func serveTakesAStoredIDAndAnswersLikeGenerate() throws {
+        let cli = CLI(); defer { cli.cleanup() }
+        try makeModel(cli)
+        #expect(try cli.run(["init"]).status == 0)
+        let id = cli.firstID(try cli.run(["model", "import", "model"]))
+        let prefix = String(id.dropFirst(7).prefix(12))
+        let generated = try cli.run(["generate", prefix, "--prompt", "count the words", "--max-new-tokens", "8"])
+        #expect(generated.status == 0, "\(generated.stderr)")
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["serve", prefix, "--port", "0", "--served-model-name", "tiny"]
+        process.currentDirectoryURL = cli.directory
+        let log = cli.directory.appendingPathComponent("serve.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { process.terminate(); process.waitUntilExit() }
+        var address: String?
+        let deadline = Date().addingTimeInterval(60)
+        while address == nil && process.isRunning && Date() < deadline {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            address = text.split(separator: "\n").first { $0.hasPrefix("listening on ") }.map { String($0.dropFirst("listening on ".count)) }
+            if address == nil { usleep(50_000) }
+        }
+        let base = try #require(address, "serve never said where it listens")
+        let body = #"{"model": "tiny", "messages": [{"role": "user", "content": "count the words"}], "max_tokens": 8, "temperature": 0}"#
+        try cli.write(body, to: "request.json")
+        let response = try cli.shell("curl -s -H 'Content-Type: application/json' --data @request.json \(base)/v1/chat/completions")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(response.stdout.utf8)) as? [String: Any], "\(response.stdout)")
+        let message = ((document["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])?["content"] as? String
+        #expect(message.map { $0 + "\n" } == generated.stdout, "served \(message ?? "nothing"), generate printed \(generated.stdout)")
+
+        try cli.write("not a model", to: "notes.txt")
+        let refused = try cli.run(["serve", "notes.txt"])
+        #expect(refused.status == 2 && refused.stderr.contains("notes.txt is a file but not a GGUF file"), "\(refused.stderr)")
+    }
+
     @Test func tomlConfigAndJSONCorpusAreAccepted() throws {
         let cli = CLI(); defer { cli.cleanup() }
         try cli.write("""

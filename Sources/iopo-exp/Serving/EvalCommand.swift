@@ -22,7 +22,8 @@ struct EvalCommand: AsyncParsableCommand {
 
     @Option(help: "OpenAI base URL of the model under test, e.g. http://127.0.0.1:8000/v1.") var endpoint: String?
     @Option(help: "Model name to request (with --model-dir: the served name, default \"local\").") var model: String?
-    @Option(help: "Serve this model directory for the evaluation instead of using --endpoint.") var modelDir: String?
+    @Option(help: "Serve this model (Hugging Face directory, GGUF file or stored id) for the evaluation instead of using --endpoint.") var modelDir: String?
+    @OptionGroup var storeOptions: StoreOptions
     @Option(help: "With --model-dir: a PEFT LoRA adapter to apply.") var adapter: String?
     @Option(help: "With --model-dir: engine threads of the server (default: --concurrency, at most 16).") var maxBatch: Int?
     @Option(help: "Environment variable holding the model endpoint's API key (none is sent by default).") var apiKeyEnv: String?
@@ -119,9 +120,11 @@ struct EvalCommand: AsyncParsableCommand {
         }
         let showProgress = ServingCLI.stderrIsTerminal && !json
         var server: OpenAIServer?
-        if let modelDir {
+        let location = try modelDir.map { try ModelLocation($0, storeOptions: storeOptions) }
+        defer { location?.cleanup() }
+        if let modelDir, let location {
             server = try await ServingCLI.mapErrors {
-                let served = try ServedModel.load(directory: URL(fileURLWithPath: modelDir), adapter: adapter.map { URL(fileURLWithPath: $0) },
+                let served = try ServedModel.load(directory: location.directory, adapter: adapter.map { URL(fileURLWithPath: $0) },
                                                   name: model ?? "local")
                 return try await OpenAIServer.start(model: served, configuration: ServeConfiguration(maxBatch: maxBatch ?? min(concurrency, 16)))
             }

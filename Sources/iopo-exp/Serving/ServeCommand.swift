@@ -3,21 +3,23 @@ import Engine
 import Foundation
 import Serve
 
-/// `iopo-exp serve MODEL_DIR`: the OpenAI-compatible server over the bundled engine.
+/// `iopo-exp serve MODEL`: the OpenAI-compatible server over the bundled engine. MODEL is a
+/// Hugging Face directory, a GGUF file or a stored model id, as for every model command.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve a Hugging Face model directory over an OpenAI-compatible HTTP API.",
+        abstract: "Serve a model (Hugging Face directory, GGUF file or stored id) over an OpenAI-compatible HTTP API.",
         discussion: """
-            Endpoints: GET /v1/models, POST /v1/completions, POST /v1/chat/completions (Qwen2 chat \
-            template), GET /health. Prints `listening on http://HOST:PORT` on stdout once the socket \
+            Endpoints: GET /v1/models, POST /v1/completions, POST /v1/chat/completions (the model's own \
+            chat template), GET /health. Prints `listening on http://HOST:PORT` on stdout once the socket \
             listens (--port 0 picks a free port). Requests run on --max-batch engine threads, one token \
             at a time each; a request's output is the same alone or among others. Requests without a \
             seed use seed 0. SIGINT/SIGTERM shut down gracefully (a second one cancels generations).
             """)
 
-    @Argument(help: "The model directory (config.json, model.safetensors, tokenizer.json).")
+    @Argument(help: "The model: a Hugging Face directory (config.json, model.safetensors, tokenizer.json), a GGUF file or a stored id.")
     var modelDirectory: String
+    @OptionGroup var storeOptions: StoreOptions
     @Option(help: "A PEFT LoRA adapter directory to apply on top.") var adapter: String?
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port to bind; 0 picks a free one.") var port = 0
@@ -40,8 +42,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let threads { BLASRuntime.setThreadCount(threads) }
+        let location = try ModelLocation(modelDirectory, storeOptions: storeOptions)
+        defer { location.cleanup() }
         let server = try await ServingCLI.mapErrors {
-            let model = try ServedModel.load(directory: URL(fileURLWithPath: modelDirectory),
+            let model = try ServedModel.load(directory: location.directory,
                                              adapter: adapter.map { URL(fileURLWithPath: $0) }, name: servedModelName ?? modelDirectory)
             let configuration = ServeConfiguration(host: host, port: port, maxBatch: maxBatch, maxBodyBytes: maxBodyBytes,
                                                    shutdownGracePeriod: .milliseconds(Int64(shutdownGraceSeconds * 1000)),
