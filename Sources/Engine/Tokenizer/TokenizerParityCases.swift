@@ -55,7 +55,8 @@ public enum TokenizerParityCases {
         }
         let chats = chatCases()
         for (messages, generationPrompt) in chats {
-            let text = ChatTemplate.render(messages, addGenerationPrompt: generationPrompt)
+            // The engine's own path: the tokenizer's template through the Jinja interpreter.
+            let text = try tokenizer.renderChat(messages, addGenerationPrompt: generationPrompt)
             emit([
                 "kind": .string("chat"),
                 "messages": .array(messages.map { .object(["role": .string($0.role), "content": .string($0.content)]) }),
@@ -133,7 +134,7 @@ public enum TokenizerParityCases {
         var corpus: [String] = []
         for _ in 0..<4000 { corpus.append(randomText(&random)) }
         for _ in 0..<200 { corpus.append(String(random.shuffledModulo(Array(chineseText)).prefix(80))) }
-        corpus.append(ChatTemplate.render([ChatMessage(role: "user", content: "Hello")], addGenerationPrompt: true))
+        corpus.append("<|im_start|>system\n\(ChatTemplate.defaultSystemPrompt)<|im_end|>\n<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n")
         return corpus
     }
 
