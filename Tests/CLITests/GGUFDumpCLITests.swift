@@ -75,4 +75,18 @@ import Testing
         let refused = try cli.run(["model", "gguf-dump", "m.gguf", "--out-dir", "tensors"])
         #expect(refused.status == 2 && refused.stderr.contains("tensor \"/w\" cannot be written as a file name"))
     }
+
+    /// A GGUF file that is not a whole model is refused by every command that takes a model,
+    /// naming the file and the missing key, with exit 2 and nothing stored.
+    @Test func aGGUFFileWithoutModelMetadataIsRefusedByModelCommands() throws {
+        let cli = CLI(); defer { cli.cleanup() }
+        try Self.file().write(to: cli.directory.appendingPathComponent("m.gguf"))
+        #expect(try cli.run(["init"]).status == 0)
+        for command in [["generate", "m.gguf", "--prompt", "hi"], ["model", "info", "m.gguf"], ["model", "import", "m.gguf"], ["serve", "m.gguf"]] {
+            let result = try cli.run(command)
+            #expect(result.status == 2, "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("m.gguf") && result.stderr.contains("llama.block_count"), "\(command): \(result.stderr)")
+        }
+        #expect(try cli.shell("ls store/objects/sha256 2>/dev/null | wc -l").stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+    }
 }

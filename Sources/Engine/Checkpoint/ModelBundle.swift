@@ -58,15 +58,19 @@ public struct ModelBundle {
             throw BundleError.vocabularyMismatch(model: config.vocabSize, tokenizer: tokenizer.vocabularySize, directory: directory.path)
         }
         let model = try DecoderModel(config: config, tensors: hf.tensors)
-        if let adapter {
-            let peft = try PEFTAdapterDirectory.read(from: adapter)
-            let targets = try peft.config.targetModules.map { name -> LoRATarget in
-                guard let target = LoRATarget(rawValue: name) else { throw BundleError.engine("\(adapter.path): unknown LoRA target module \(name)") }
-                return target
-            }
-            try model.loadLoRA(LoRAConfig(rank: peft.config.rank, alpha: Float(peft.config.alpha), targetModules: targets), tensors: peft.tensors)
+        let bundle = ModelBundle(model: model, tokenizer: tokenizer)
+        if let adapter { try bundle.attach(adapter: adapter) }
+        return bundle
+    }
+
+    /// Attaches the PEFT LoRA adapter in `adapter` to the model (unmerged).
+    public func attach(adapter: URL) throws {
+        let peft = try PEFTAdapterDirectory.read(from: adapter)
+        let targets = try peft.config.targetModules.map { name -> LoRATarget in
+            guard let target = LoRATarget(rawValue: name) else { throw BundleError.engine("\(adapter.path): unknown LoRA target module \(name)") }
+            return target
         }
-        return ModelBundle(model: model, tokenizer: tokenizer)
+        try model.loadLoRA(LoRAConfig(rank: peft.config.rank, alpha: Float(peft.config.alpha), targetModules: targets), tensors: peft.tensors)
     }
 
     /// Writes the model as a Hugging Face directory. Adapters, if attached, are merged into a

@@ -44,7 +44,7 @@ struct GenerateCommand: ParsableCommand {
         let location = try ModelLocation(model, storeOptions: storeOptions)
         defer { location.cleanup() }
         let completion = try EngineErrorMapping.mapped { () throws -> Completion in
-            let bundle = try ModelBundle.load(directory: location.directory, adapter: adapter.map { URL(fileURLWithPath: $0) })
+            let bundle = try location.loadBundle(adapter: adapter)
             let tokenizer = bundle.tokenizer
             var messages: [ChatMessage] = []
             if let system { messages.append(ChatMessage(role: "system", content: system)) }

@@ -19,7 +19,7 @@ struct ModelExport: ParsableCommand {
         let location = try ModelLocation(model, storeOptions: storeOptions)
         defer { location.cleanup() }
         let bundle = try EngineErrorMapping.mapped {
-            try ModelBundle.load(directory: location.directory, adapter: adapter.map { URL(fileURLWithPath: $0) })
+            try location.loadBundle(adapter: adapter)
         }
         try OutputDirectory.write(hf) { staging in try EngineErrorMapping.mapped { try bundle.export(to: staging) } }
         var summary = ModelSummary(bundle: bundle, directory: hf)

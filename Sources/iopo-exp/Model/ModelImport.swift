@@ -10,9 +10,9 @@ import Store
 struct ModelImport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Validate a Hugging Face Qwen2 directory, report it, and store it (prints the stored id).")
+        abstract: "Validate a Hugging Face Llama/Qwen2 directory or a GGUF file, report it, and store it (prints the stored id).")
 
-    @Argument(help: "Hugging Face Qwen2 directory (config.json, model.safetensors or shards, tokenizer.json).") var directory: String
+    @Argument(help: "Hugging Face Llama/Qwen2 directory (config.json, model.safetensors or shards, tokenizer.json) or GGUF file.") var directory: String
     @Flag(help: "Store the directory's files unchanged instead of the engine's canonical export.") var asIs = false
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
@@ -20,10 +20,18 @@ struct ModelImport: ParsableCommand {
     func run() throws {
         let source = URL(fileURLWithPath: directory)
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CLIError.invalid("\(directory): no such directory")
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+            throw CLIError.invalid("\(directory): no such directory or GGUF file")
         }
-        let bundle = try EngineErrorMapping.mapped { try ModelBundle.load(directory: source) }
+        let bundle: ModelBundle
+        if isDirectory.boolValue {
+            bundle = try EngineErrorMapping.mapped { try ModelBundle.load(directory: source) }
+        } else if ModelLocation.isGGUF(directory) {
+            if asIs { throw CLIError.invalid("\(directory): --as-is stores a directory's files unchanged; a GGUF file is stored as its float32 export") }
+            bundle = try EngineErrorMapping.mapped { try ModelBundle.load(gguf: source) }
+        } else {
+            throw CLIError.invalid("\(directory) is a file but not a GGUF file; give a model directory or a GGUF file")
+        }
         let store = try storeOptions.open(.write)
         var summary = ModelSummary(bundle: bundle, directory: directory)
         let stored: AddResult

@@ -16,7 +16,7 @@ struct ModelInfo: ParsableCommand {
         let location = try ModelLocation(model, storeOptions: storeOptions)
         defer { location.cleanup() }
         let bundle = try EngineErrorMapping.mapped {
-            try ModelBundle.load(directory: location.directory, adapter: adapter.map { URL(fileURLWithPath: $0) })
+            try location.loadBundle(adapter: adapter)
         }
         let summary = ModelSummary(bundle: bundle, directory: model)
         if output.json { try Output.printJSON(summary); return }

@@ -33,7 +33,7 @@ struct ModelLoRAInit: ParsableCommand {
         let location = try ModelLocation(model, storeOptions: storeOptions)
         defer { location.cleanup() }
         try EngineErrorMapping.mapped {
-            let bundle = try ModelBundle.load(directory: location.directory)
+            let bundle = try location.loadBundle()
             let config = LoRAConfig(rank: rank, alpha: alpha, targetModules: targets)
             try bundle.model.attachLoRA(config, seed: seed)
             if bStd > 0 {

@@ -2,12 +2,18 @@ import Engine
 import Foundation
 import Store
 
-/// Where a model argument points: a Hugging Face directory on disk, a GGUF file (dequantised and
-/// written as a Hugging Face directory in a temporary directory), or the id (or unique prefix) of
-/// a stored model directory (extracted into a temporary directory). `cleanup` removes what was
-/// made.
+/// Where a model argument points: a Hugging Face directory on disk, a GGUF file, or the id (or
+/// unique prefix) of a stored model directory (extracted into a temporary directory). Commands
+/// that need the model load it with `loadBundle` (a GGUF file is read directly); those that need
+/// files on disk (the server) ask for `huggingFaceDirectory()`, which writes a GGUF model out as
+/// a Hugging Face directory in a temporary directory. `cleanup` removes what was made.
 struct ModelLocation {
-    let directory: URL
+    private enum Source {
+        case directory(URL)
+        case gguf(URL)
+    }
+
+    private let source: Source
     private let temporary: URL?
 
     /// Resolves `argument`: an existing path wins; otherwise it must name a stored directory in
@@ -19,20 +25,11 @@ struct ModelLocation {
                 guard ModelLocation.isGGUF(argument) else {
                     throw CLIError.invalid("\(argument) is a file but not a GGUF file; give a GGUF file, a model directory (config.json, model.safetensors, tokenizer.json) or a stored id")
                 }
-                let scratch = try ModelLocation.makeScratch()
-                let destination = scratch.appendingPathComponent("model")
-                do {
-                    let bundle = try EngineErrorMapping.mapped { try ModelBundle.load(gguf: URL(fileURLWithPath: argument)) }
-                    try EngineErrorMapping.mapped { try bundle.export(to: destination) }
-                } catch {
-                    try? FileManager.default.removeItem(at: scratch)
-                    throw error
-                }
-                directory = destination
-                temporary = scratch
+                source = .gguf(URL(fileURLWithPath: argument))
+                temporary = try ModelLocation.makeScratch()
                 return
             }
-            directory = URL(fileURLWithPath: argument)
+            source = .directory(URL(fileURLWithPath: argument))
             temporary = nil
             return
         }
@@ -51,8 +48,35 @@ struct ModelLocation {
             try? FileManager.default.removeItem(at: scratch)
             throw CLIError.invalid("\(id) is a stored file, not a model directory")
         }
-        directory = destination
+        source = .directory(destination)
         temporary = scratch
+    }
+
+    /// The model with its tokenizer, and `adapter` (a PEFT directory) attached when given.
+    func loadBundle(adapter: String? = nil) throws -> ModelBundle {
+        let adapterURL = adapter.map { URL(fileURLWithPath: $0) }
+        return try EngineErrorMapping.mapped {
+            switch source {
+            case .directory(let directory): return try ModelBundle.load(directory: directory, adapter: adapterURL)
+            case .gguf(let file):
+                let bundle = try ModelBundle.load(gguf: file)
+                if let adapterURL { try bundle.attach(adapter: adapterURL) }
+                return bundle
+            }
+        }
+    }
+
+    /// The model as a Hugging Face directory: the directory itself, or a GGUF model written out
+    /// (float32) into this location's temporary directory.
+    func huggingFaceDirectory() throws -> URL {
+        switch source {
+        case .directory(let directory): return directory
+        case .gguf(let file):
+            let destination = temporary!.appendingPathComponent("model")
+            let bundle = try EngineErrorMapping.mapped { try ModelBundle.load(gguf: file) }
+            try EngineErrorMapping.mapped { try bundle.export(to: destination) }
+            return destination
+        }
     }
 
     /// Whether the file at `path` starts with GGUF's magic.

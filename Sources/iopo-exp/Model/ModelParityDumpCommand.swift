@@ -36,7 +36,7 @@ struct ModelParityDumpCommand: ParsableCommand {
             do throws(JSONSyntaxError) { request = try JSONParser.parse(bytes: [UInt8](data), options: .interchange) } catch {
                 throw CLIError.invalid("\(tokens): not valid JSON: \(error.description)")
             }
-            let bundle = try ModelBundle.load(directory: location.directory, adapter: adapter.map { URL(fileURLWithPath: $0) })
+            let bundle = try location.loadBundle(adapter: adapter)
             let result = try ModelParityDump.run(model: bundle.model, request: request, tokenizer: bundle.tokenizer)
             return try JSONWriter.canonical.checkedBytes(result)
         }

@@ -30,7 +30,7 @@ struct ModelSmokeTrain: ParsableCommand {
         let location = try ModelLocation(model, storeOptions: storeOptions)
         defer { location.cleanup() }
         try EngineErrorMapping.mapped {
-            let bundle = try ModelBundle.load(directory: location.directory)
+            let bundle = try location.loadBundle()
             let model = bundle.model
             let vocab = bundle.tokenizer.vocabularySize
             let optimizer = AdamW(config: AdamWConfig(weightDecay: 0.01), model: model)

@@ -5,6 +5,8 @@ import Foundation
 /// tokenizer, in config.json's field names for --json.
 struct ModelSummary: Encodable {
     var directory: String
+    /// `llama` or `qwen2` (Qwen2: q/k/v bias), as config.json's `model_type`.
+    var modelType: String
     var hiddenSize: Int
     var numHiddenLayers: Int
     var numAttentionHeads: Int
@@ -32,7 +34,7 @@ struct ModelSummary: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case directory, parameters, adapter, id
+        case directory, parameters, adapter, id, modelType = "model_type"
         case hiddenSize = "hidden_size", numHiddenLayers = "num_hidden_layers", numAttentionHeads = "num_attention_heads"
         case numKeyValueHeads = "num_key_value_heads", intermediateSize = "intermediate_size", vocabSize = "vocab_size"
         case maxPositionEmbeddings = "max_position_embeddings", ropeTheta = "rope_theta", rmsNormEps = "rms_norm_eps"
@@ -42,6 +44,7 @@ struct ModelSummary: Encodable {
     init(bundle: ModelBundle, directory: String) {
         let config = bundle.model.config
         self.directory = directory
+        modelType = config.attentionBias ? DecoderArchitecture.qwen2.rawValue : DecoderArchitecture.llama.rawValue
         hiddenSize = config.hiddenSize
         numHiddenLayers = config.numHiddenLayers
         numAttentionHeads = config.numAttentionHeads
@@ -62,7 +65,7 @@ struct ModelSummary: Encodable {
 
     /// One line for people: `Qwen2 4 layers × 256 (8 heads, 4 KV), ...`.
     var line: String {
-        var text = "Qwen2 \(numHiddenLayers) layers × \(hiddenSize) (\(numAttentionHeads) heads, \(numKeyValueHeads) KV, MLP \(intermediateSize)), "
+        var text = "\(modelType == "llama" ? "Llama" : "Qwen2") \(numHiddenLayers) layers × \(hiddenSize) (\(numAttentionHeads) heads, \(numKeyValueHeads) KV, MLP \(intermediateSize)), "
             + "vocab \(vocabSize), context \(maxPositionEmbeddings), \(ModelSummary.count(parameters)) parameters"
             + (tieWordEmbeddings ? " (tied embeddings)" : "") + ", tokenizer \(tokenizerVocabulary) tokens"
         if let adapter {

@@ -124,7 +124,7 @@ struct EvalCommand: AsyncParsableCommand {
         defer { location?.cleanup() }
         if let modelDir, let location {
             server = try await ServingCLI.mapErrors {
-                let served = try ServedModel.load(directory: location.directory, adapter: adapter.map { URL(fileURLWithPath: $0) },
+                let served = try ServedModel.load(directory: try location.huggingFaceDirectory(), adapter: adapter.map { URL(fileURLWithPath: $0) },
                                                   name: model ?? "local")
                 return try await OpenAIServer.start(model: served, configuration: ServeConfiguration(maxBatch: maxBatch ?? min(concurrency, 16)))
             }

@@ -45,7 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
         let location = try ModelLocation(modelDirectory, storeOptions: storeOptions)
         defer { location.cleanup() }
         let server = try await ServingCLI.mapErrors {
-            let model = try ServedModel.load(directory: location.directory,
+            let model = try ServedModel.load(directory: try location.huggingFaceDirectory(),
                                              adapter: adapter.map { URL(fileURLWithPath: $0) }, name: servedModelName ?? modelDirectory)
             let configuration = ServeConfiguration(host: host, port: port, maxBatch: maxBatch, maxBodyBytes: maxBodyBytes,
                                                    shutdownGracePeriod: .milliseconds(Int64(shutdownGraceSeconds * 1000)),
