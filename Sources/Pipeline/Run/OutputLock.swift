@@ -44,28 +44,39 @@ public struct OutputLock: Sendable, Equatable {
     }
 
     /// `experiments/x.toml` → `experiments/x.lock`.
+    /// The path keeps the form the user gave (relative stays relative), so messages name the
+    /// lock as they typed its experiment.
     public static func path(forExperiment file: String) -> String {
-        let url = URL(fileURLWithPath: file)
-        return url.deletingPathExtension().appendingPathExtension("lock").path
+        (file.hasSuffix(".toml") ? String(file.dropLast(".toml".count)) : file) + ".lock"
     }
 
     // MARK: Comparing
 
     /// One way a run differs from the lock.
     public struct Difference: Sendable, Equatable, Codable, CustomStringConvertible {
+        public enum Kind: String, Sendable, Codable {
+            /// An output whose id differs (or that only one side has).
+            case output
+            /// A step the run produced that the lock does not list.
+            case stepNotLocked
+            /// A step the lock lists that the run did not produce.
+            case stepNotProduced
+        }
+
+        public var kind: Kind
         public var seed: Int
         public var step: String
-        /// nil: the whole step (it is in one of the two only).
+        /// For `.output`: the output's name.
         public var output: String?
         public var locked: String?
         public var produced: String?
 
         public var description: String {
-            let place = "seed \(seed), step \(step)" + (output.map { ", output \($0)" } ?? "")
-            switch (locked, produced) {
-            case (nil, _) where output == nil: return "\(place): not in the lock"
-            case (_, nil) where output == nil: return "\(place): in the lock, not produced by this run"
-            default: return "\(place): locked \(locked ?? "(none)"), produced \(produced ?? "(none)")"
+            let place = "seed \(seed), step \(step)"
+            switch kind {
+            case .stepNotLocked: return "\(place): not in the lock"
+            case .stepNotProduced: return "\(place): in the lock, not produced by this run"
+            case .output: return "\(place), output \(output ?? "?"): locked \(locked ?? "(none)"), produced \(produced ?? "(none)")"
             }
         }
     }
@@ -80,15 +91,16 @@ public struct OutputLock: Sendable, Equatable {
             let names = Set(produced.keys).union(onlySomeSteps ? [] : Set(locked.keys))
             for step in names.sorted() {
                 guard let lockedOutputs = locked[step] else {
-                    found.append(Difference(seed: run.seed, step: step))
+                    found.append(Difference(kind: .stepNotLocked, seed: run.seed, step: step))
                     continue
                 }
                 guard let producedOutputs = produced[step] else {
-                    found.append(Difference(seed: run.seed, step: step, locked: "", produced: nil))
+                    found.append(Difference(kind: .stepNotProduced, seed: run.seed, step: step))
                     continue
                 }
                 for output in Set(lockedOutputs.keys).union(producedOutputs.keys).sorted() where lockedOutputs[output] != producedOutputs[output] {
-                    found.append(Difference(seed: run.seed, step: step, output: output, locked: lockedOutputs[output], produced: producedOutputs[output]))
+                    found.append(Difference(kind: .output, seed: run.seed, step: step, output: output,
+                                            locked: lockedOutputs[output], produced: producedOutputs[output]))
                 }
             }
         }
