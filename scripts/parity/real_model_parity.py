@@ -7,9 +7,12 @@ transformers loads GGUF_FILE itself (`from_pretrained(..., gguf_file=...)`, dequ
 `gguf` package, its own tokenizer conversion and chat template). The engine (BIN, the built
 `iopo-exp`) gets the same file as a model argument. Checked, every mismatch printed:
 
-  tokenizer   the engine's ids of every test string (unicode, digits, whitespace runs, code,
-              emoji, control bytes, the chat prompts) equal transformers' (no special tokens
-              added), and the engine's rendering of each chat prompt equals apply_chat_template
+  tokenizer   the engine's own ids of 2,020 test strings (unicode, digits, whitespace runs,
+              code, emoji, control bytes, special tokens, the chat prompts) equal the `tokenizers`
+              library's on the engine's exported tokenizer.json, and that file's vocabulary,
+              merges and added tokens give transformers' ids (see the pre-tokenizer note below)
+  template    the engine renders each chat prompt (its Jinja interpreter, the GGUF's template)
+              exactly as apply_chat_template does
   logits      the last-position logits of 8 chat prompts (transformers' ids, fed to both) agree
               within 1e-3 absolute
   greedy      N (default 20) greedy continuations of --tokens (default 64) tokens are identical
@@ -86,37 +89,60 @@ def main():
 
     # 1. Tokenizer: our tokenizer.json (the engine's encoder is checked against it by the Swift
     #    tests' own parity) and our chat rendering, against transformers' GGUF conversion.
-    # transformers' GGUF conversion builds SmolLM's pre-tokenizer as ByteLevel's regex alone,
-    # without the Digits(individual_digits) step that the published tokenizer.json and llama.cpp
-    # (`smollm`: \p{N} split first) apply; the engine follows the published pipeline. So the
-    # comparison is made twice: the engine's export as written, and with its pre-tokenizer
-    # replaced by transformers' — the second must match transformers on every string (vocabulary,
-    # merges, added tokens, byte handling), the first may differ only where digits follow spaces.
-    from tokenizers import Tokenizer, pre_tokenizers
+    # Token ids. transformers' GGUF conversion builds SmolLM's pre-tokenizer as ByteLevel's regex
+    # alone, without the Digits(individual_digits) step that the published tokenizer.json and
+    # llama.cpp (`smollm`: \p{N} split first) apply; the engine follows the published pipeline.
+    # So two comparisons:
+    #   - the engine's own ids (its Swift encoder, reading the GGUF file) against the `tokenizers`
+    #     library running the engine's exported tokenizer.json: identical on every string;
+    #   - that tokenizer.json with transformers' pre-tokenizer against transformers: identical on
+    #     every string (vocabulary, merges, added tokens, byte handling all agree); with the
+    #     published pre-tokenizer they may differ only where whitespace precedes a digit.
+    from tokenizers import Tokenizer
+    strings = test_strings(2000) + PROMPTS
+    encode_request, encode_result = os.path.join(work, "encode.json"), os.path.join(work, "encoded.json")
+    with open(encode_request, "w") as handle:
+        json.dump({"input_ids": [[0]], "skip_gradients": True, "last_logits_only": True, "encode": strings}, handle)
+    subprocess.run([binary, "model", "parity-dump", gguf_path, "--tokens", encode_request, "--out", encode_result],
+                   check=True, stdout=subprocess.DEVNULL)
+    with open(encode_result) as handle:
+        engine_ids = json.load(handle)["encoded"]
     ours = Tokenizer.from_file(os.path.join(exported, "tokenizer.json"))
     as_transformers = Tokenizer.from_file(os.path.join(exported, "tokenizer.json"))
     as_transformers.pre_tokenizer = tokenizer.backend_tokenizer.pre_tokenizer
-    strings = test_strings(2000) + PROMPTS
-    bad = differing_pipeline = 0
-    for text in strings:
+
+    def first_difference(a, b):
+        return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+
+    engine_bad = converted_bad = pipeline_differs = 0
+    for text, mine in zip(strings, engine_ids):
+        library = ours.encode(text, add_special_tokens=False).ids
+        if mine != library:
+            engine_bad += 1
+            if engine_bad <= 5:
+                at = first_difference(library, mine)
+                print(f"  engine encoder mismatch on {text!r} at token {at}: tokenizers {library[at:at + 6]} engine {mine[at:at + 6]}")
         theirs_ids = tokenizer(text, add_special_tokens=False).input_ids
-        if as_transformers.encode(text, add_special_tokens=False).ids != theirs_ids:
-            bad += 1
-            if bad <= 5:
-                our_ids = as_transformers.encode(text, add_special_tokens=False).ids
-                first = next((i for i, (a, b) in enumerate(zip(theirs_ids, our_ids)) if a != b), min(len(theirs_ids), len(our_ids)))
-                print(f"  tokenizer mismatch on {text!r} at token {first}: transformers {theirs_ids[first:first + 6]} engine {our_ids[first:first + 6]}")
-        if ours.encode(text, add_special_tokens=False).ids != theirs_ids:
-            differing_pipeline += 1
-    print(f"  {'ok  ' if bad == 0 else 'FAIL'} tokenizer: {len(strings) - bad}/{len(strings)} strings give identical ids "
-          f"(with transformers' pre-tokenizer; with the published one, {differing_pipeline} differ)")
-    if bad:
+        converted = as_transformers.encode(text, add_special_tokens=False).ids
+        if converted != theirs_ids:
+            converted_bad += 1
+            if converted_bad <= 5:
+                at = first_difference(theirs_ids, converted)
+                print(f"  tokenizer mismatch on {text!r} at token {at}: transformers {theirs_ids[at:at + 6]} engine {converted[at:at + 6]}")
+        if library != theirs_ids:
+            pipeline_differs += 1
+    print(f"  {'ok  ' if engine_bad == 0 else 'FAIL'} engine token ids: {len(strings) - engine_bad}/{len(strings)} strings identical to `tokenizers` on the exported tokenizer.json")
+    print(f"  {'ok  ' if converted_bad == 0 else 'FAIL'} tokenizer: {len(strings) - converted_bad}/{len(strings)} strings identical to transformers "
+          f"with its pre-tokenizer (with the published one, {pipeline_differs} differ)")
+    if engine_bad:
+        failures.append("engine token ids")
+    if converted_bad:
         failures.append("tokenizer")
 
     if tokenizer_only:
         print("real-model parity (tokenizer only): " + ("all agree" if not failures else "MISMATCH"))
         return 1 if failures else 0
-    model = AutoModelForCausalLM.from_pretrained(directory, gguf_file=name, torch_dtype=torch.float32)
+    model = AutoModelForCausalLM.from_pretrained(directory, gguf_file=name, dtype=torch.float32)
     model.eval()
 
     # Chat prompts as transformers renders them; the engine renders its own and both are compared.
@@ -135,7 +161,7 @@ def main():
     request_path, result_path = os.path.join(work, "request.json"), os.path.join(work, "engine.json")
     with open(request_path, "w") as handle:
         json.dump(request, handle)
-    subprocess.run([binary, "model", "parity-dump", exported, "--tokens", request_path, "--out", result_path,
+    subprocess.run([binary, "model", "parity-dump", gguf_path, "--tokens", request_path, "--out", result_path,
                     "--threads", os.environ.get("PARITY_THREADS", "2")], check=True, stdout=subprocess.DEVNULL)
     with open(result_path) as handle:
         engine = json.load(handle)
@@ -169,12 +195,19 @@ def main():
     if not ok:
         failures.append("greedy")
 
-    # The engine's chat rendering (through `generate --raw`-free path): the exported
-    # tokenizer_config's template rendered by transformers must equal the GGUF's rendering.
-    exported_tokenizer = AutoTokenizer.from_pretrained(exported)
-    mismatched = sum(1 for m, r in zip(messages, rendered)
-                     if exported_tokenizer.apply_chat_template(m, add_generation_prompt=True, tokenize=False) != r)
-    print(f"  {'ok  ' if mismatched == 0 else 'FAIL'} chat template: {len(messages) - mismatched}/{len(messages)} exported renderings identical")
+    # The engine's own chat rendering (its Jinja interpreter on the GGUF's template) against
+    # transformers' apply_chat_template on the same file.
+    render_request, render_result = os.path.join(work, "render.json"), os.path.join(work, "rendered.json")
+    with open(render_request, "w") as handle:
+        json.dump({"input_ids": [[0]], "skip_gradients": True, "last_logits_only": True, "render_chat": messages}, handle)
+    subprocess.run([binary, "model", "parity-dump", gguf_path, "--tokens", render_request, "--out", render_result],
+                   check=True, stdout=subprocess.DEVNULL)
+    with open(render_result) as handle:
+        engine_rendered = json.load(handle)["rendered"]
+    mismatched = [i for i, (ours_text, theirs_text) in enumerate(zip(engine_rendered, rendered)) if ours_text != theirs_text]
+    for i in mismatched[:3]:
+        print(f"  chat mismatch on {PROMPTS[i]!r}:\n    transformers {rendered[i]!r}\n    engine       {engine_rendered[i]!r}")
+    print(f"  {'ok  ' if not mismatched else 'FAIL'} chat template: {len(messages) - len(mismatched)}/{len(messages)} engine renderings identical to apply_chat_template")
     if mismatched:
         failures.append("chat template")
 

@@ -16,6 +16,10 @@
 //   last_logits_only  bool     optional; `logits` holds each sequence's last position only
 //                              ([seq][vocab]), for real vocabularies where all positions are large
 //   skip_gradients    bool     optional; no backward, no `gradients`
+//   encode         [string]    optional (with a tokenizer); `encoded` holds each text's ids, no
+//                              special tokens added (added tokens written in the text match)
+//   render_chat    [[{"role", "content"}]]  optional (with a tokenizer); `rendered` holds each
+//                              conversation in the model's chat template, with the generation prompt
 //
 // The result is the request plus `logits` ([seq][len][vocab]), `loss`, `logprobs`, `gradients`
 // ({name: flat values}: base parameters, or only the LoRA tensors when an adapter is attached) and
@@ -85,6 +89,29 @@ public enum ModelParityDump {
             result["generate"] = .array(try specs.enumerated().map { try generate(model: model, spec: $1, field: "generate[\($0)]", tokenizer: tokenizer) })
         case let spec?:
             result["generate"] = try generate(model: model, spec: spec, field: "generate", tokenizer: tokenizer)
+        }
+        if let texts = request["encode"] {
+            guard let items = texts.arrayValue, let tokenizer else {
+                throw ParityRequestError(field: "encode", detail: "expected an array of strings, and a model with a tokenizer")
+            }
+            result["encoded"] = .array(try items.enumerated().map { index, item in
+                guard let text = item.stringValue else { throw ParityRequestError(field: "encode[\(index)]", detail: "expected a string") }
+                return .array(tokenizer.encode(text).map { .int($0) })
+            })
+        }
+        if let conversations = request["render_chat"] {
+            guard let items = conversations.arrayValue, let tokenizer else {
+                throw ParityRequestError(field: "render_chat", detail: "expected an array of conversations, and a model with a tokenizer")
+            }
+            result["rendered"] = .array(try items.enumerated().map { index, conversation in
+                let messages = try (conversation.arrayValue ?? []).map { message -> ChatMessage in
+                    guard let role = message["role"]?.stringValue, let content = message["content"]?.stringValue else {
+                        throw ParityRequestError(field: "render_chat[\(index)]", detail: "messages need a string role and content")
+                    }
+                    return ChatMessage(role: role, content: content)
+                }
+                return .string(try tokenizer.renderChat(messages, addGenerationPrompt: true))
+            })
         }
         result["engine"] = .object([
             "blas_core": .string(BLASRuntime.coreName),
