@@ -273,6 +273,24 @@ import Testing
         try cli.write(#"{"input_ids": [[1, 2]], "loss_mask": [[0]]}"#, to: "bad-mask.json")
         let badMask = try cli.run(["model", "parity-dump", "model", "--tokens", "bad-mask.json", "--out", "x.json"])
         #expect(badMask.status == 2 && badMask.stderr.contains("loss_mask[0]"), "\(badMask.stderr)")
+
+        // The light form real vocabularies need, and the tokenizer and template fields.
+        try cli.write(#"{"input_ids": [[1, 2, 3]], "last_logits_only": true, "skip_gradients": true, "encode": ["count the words", "<|im_end|>"], "render_chat": [[{"role": "user", "content": "Hi"}]], "generate": [{"prompt_ids": [1], "max_new_tokens": 2, "eos_token_id": null}, {"prompt_ids": [2], "max_new_tokens": 1, "eos_token_id": null}]}"#, to: "light.json")
+        let light = try cli.run(["model", "parity-dump", "model", "--tokens", "light.json", "--out", "light-out.json"])
+        #expect(light.status == 0, "\(light.stderr)")
+        let lightObject = try JSONSerialization.jsonObject(with: Data(contentsOf: cli.directory.appendingPathComponent("light-out.json"))) as! [String: Any]
+        #expect((lightObject["logits"] as? [[Double]])?.first?.count == 300 && lightObject["gradients"] == nil)
+        let encoded = lightObject["encoded"] as? [[Int]]
+        #expect(encoded?.count == 2 && encoded?[1].count == 1, "\(String(describing: encoded))")
+        #expect((lightObject["rendered"] as? [String])?.first?.hasSuffix("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n") == true)
+        #expect((lightObject["generate"] as? [[String: Any]])?.map { ($0["ids"] as? [Int])?.count ?? -1 } == [2, 1])
+        for (request, field) in [(#"{"input_ids": [[1]], "encode": [3]}"#, "encode[0]"),
+                                 (#"{"input_ids": [[1]], "render_chat": [[{"role": "user"}]]}"#, "render_chat[0]"),
+                                 (#"{"input_ids": [[1]], "generate": [{"prompt_ids": [1]}]}"#, "generate[0].max_new_tokens")] {
+            try cli.write(request, to: "bad.json")
+            let bad = try cli.run(["model", "parity-dump", "model", "--tokens", "bad.json", "--out", "x.json"])
+            #expect(bad.status == 2 && bad.stderr.contains(field), "\(field): \(bad.stderr)")
+        }
     }
 
     @Test func smokeTrainIsRepeatableAndChangesTheWeights() throws {
