@@ -3,7 +3,7 @@
 
 Usage:
   model_parity.py check MODEL_DIR REFERENCE.json [--adapter ADAPTER_DIR] [--fields F,...]
-      Load MODEL_DIR with Qwen2ForCausalLM in float32 (and ADAPTER_DIR with
+      Load MODEL_DIR with AutoModelForCausalLM (Qwen2 or Llama) in float32 (and ADAPTER_DIR with
       PeftModel.from_pretrained, or the reference's "adapter_dir"), recompute every quantity the
       reference file contains (or only --fields, among logits, loss, logprobs, gradients,
       generate) and compare. Exit 0 when all are within tolerance, 1 otherwise.
@@ -19,8 +19,11 @@ Usage:
       different lengths, with loss and response masks, and a greedy generation from a chat
       prompt that stops at <|im_end|> / <|endoftext|>.
 
-  model_parity.py make-reference OUT_DIR [--seed N] [--tokenizer DIR] [--tied]
-      Build a small randomly initialised Qwen2ForCausalLM and a LoRA adapter with non-zero B,
+  model_parity.py make-reference OUT_DIR [--seed N] [--tokenizer DIR] [--tied] [--llama-sharded-bf16]
+      Build a small randomly initialised Qwen2ForCausalLM (with --llama-sharded-bf16: a
+      LlamaForCausalLM saved in bfloat16 across several model-0000k-of-0000n.safetensors shards
+      with model.safetensors.index.json, as real Hugging Face checkpoints are published; the
+      references are computed from the saved bfloat16 values) and a LoRA adapter with non-zero B,
       save them as OUT_DIR/model and OUT_DIR/adapter (save_pretrained), and write
       OUT_DIR/reference.json (base model) and OUT_DIR/reference_adapter.json (with the adapter),
       computed by PyTorch itself. This proves the checker on known-good data and gives the engine
@@ -78,8 +81,8 @@ def relative_error(ours, theirs):
 
 def load_model(model_dir, adapter_dir):
     import torch
-    from transformers import Qwen2ForCausalLM
-    model = Qwen2ForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+    from transformers import AutoModelForCausalLM
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
     if adapter_dir:
         from peft import PeftModel
         model = PeftModel.from_pretrained(model, adapter_dir, is_trainable=True)
@@ -326,7 +329,7 @@ def to_json(results, reference):
 
 def make_reference(args):
     import torch
-    from transformers import Qwen2Config, Qwen2ForCausalLM
+    from transformers import AutoModelForCausalLM, LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
     from peft import LoraConfig, get_peft_model
 
     torch.manual_seed(args.seed)
@@ -334,11 +337,13 @@ def make_reference(args):
     if args.tokenizer:
         from transformers import AutoTokenizer
         vocab_size = len(AutoTokenizer.from_pretrained(args.tokenizer))
-    config = Qwen2Config(vocab_size=vocab_size, hidden_size=64, intermediate_size=96, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128,
-                         rope_theta=10000.0, rms_norm_eps=1e-6, tie_word_embeddings=args.tied,
-                         bos_token_id=vocab_size - 3, eos_token_id=vocab_size - 1)
-    model = Qwen2ForCausalLM(config).to(torch.float32)
+    llama = args.llama_sharded_bf16
+    config = (LlamaConfig if llama else Qwen2Config)(
+        vocab_size=vocab_size, hidden_size=64, intermediate_size=96, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128,
+        rope_theta=10000.0, rms_norm_eps=1e-6, tie_word_embeddings=args.tied,
+        bos_token_id=vocab_size - 3, eos_token_id=vocab_size - 1)
+    model = (LlamaForCausalLM if llama else Qwen2ForCausalLM)(config).to(torch.float32)
     # Random (not zero) biases and norms, so their import is actually exercised.
     with torch.no_grad():
         for name, parameter in model.named_parameters():
@@ -346,7 +351,10 @@ def make_reference(args):
                 parameter.normal_(mean=1.0 if "norm" in name else 0.0, std=0.1)
     model_dir = os.path.join(args.out_dir, "model")
     adapter_dir = os.path.join(args.out_dir, "adapter")
-    model.save_pretrained(model_dir, safe_serialization=True)
+    if llama:
+        model.to(torch.bfloat16).save_pretrained(model_dir, safe_serialization=True, max_shard_size="100KB")
+    else:
+        model.save_pretrained(model_dir, safe_serialization=True)
     if args.tokenizer:
         # Saved by transformers itself, so the engine's importer reads Hugging Face's own
         # serialisation (merges as pairs, chat_template.jinja), not a copy of its own files.
@@ -367,7 +375,7 @@ def make_reference(args):
 
     lora = LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, bias="none", task_type="CAUSAL_LM",
                       target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
-    peft_model = get_peft_model(Qwen2ForCausalLM.from_pretrained(model_dir, dtype=torch.float32), lora)
+    peft_model = get_peft_model(AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32), lora)
     with torch.no_grad():
         for name, parameter in peft_model.named_parameters():
             if "lora_B" in name:
@@ -377,7 +385,7 @@ def make_reference(args):
     with open(os.path.join(args.out_dir, "reference_adapter.json"), "w", encoding="utf-8") as handle:
         json.dump(to_json(compute(adapted, reference, with_adapter=True), reference), handle)
     print(f"wrote {model_dir}, {adapter_dir}, reference.json and reference_adapter.json "
-          f"(vocab {vocab_size}, tied {args.tied})")
+          f"(vocab {vocab_size}, tied {args.tied}, {'Llama, bfloat16 shards' if llama else 'Qwen2, float32'})")
     return 0
 
 
@@ -398,6 +406,7 @@ def main():
     request_parser.add_argument("--max-new-tokens", type=int, default=24)
     make_parser = commands.add_parser("make-reference")
     make_parser.add_argument("out_dir")
+    make_parser.add_argument("--llama-sharded-bf16", action="store_true")
     make_parser.add_argument("--seed", type=int, default=0)
     make_parser.add_argument("--tokenizer")
     make_parser.add_argument("--tied", action="store_true")
