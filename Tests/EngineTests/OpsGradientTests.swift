@@ -334,6 +334,11 @@ struct OpsGradientTests {
             #expect(abs(Double(sum) - expected.reduce(0, +)) < 1e-5 * expected.reduce(0, +))
             for i in 0..<n { #expect(abs(Double(x[i]) - expected[i]) < 1e-6 * max(1, expected[i])) }
         }
+        // A softmax over a large vocabulary: a few terms near 1 and many below half an ulp of the
+        // running sum. Float partial sums would drop all of them (8.0); the sum keeps them.
+        let terms = [Float](repeating: 1, count: 8) + [Float](repeating: 3e-8, count: 800_000)
+        let sum = terms.withUnsafeBufferPointer { vectorSum($0.baseAddress!, $0.count) }
+        #expect(abs(Double(sum) - (8 + 800_000 * Double(Float(3e-8)))) < 1e-6, "\(sum)")
     }
 
     @Test("lora linear: dx, dA, dB")
