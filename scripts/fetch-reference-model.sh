@@ -8,9 +8,25 @@
 #
 #   scripts/fetch-reference-model.sh            prints .../.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf
 #   IOPO_MODEL_CACHE=DIR scripts/fetch-reference-model.sh    caches in DIR instead
+#   scripts/fetch-reference-model.sh --import [--store DIR]
+#       also puts the model into the store (`iopo-exp model import`: the float32 Hugging Face
+#       export, content-addressed) and prints its stored id instead of the path; the binary is
+#       $IOPO_EXP_BIN, else .build/release/iopo-exp
 #
-# Exit 0 with the path; 1 when the download fails or the file does not match.
+# Exit 0 with the path (or id); 1 when the download fails or the file does not match; the
+# import's own exit status when it fails.
 set -euo pipefail
+
+import=0
+store=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --import) import=1 ;;
+        --store) store=(--store "$2"); shift ;;
+        *) echo "fetch-reference-model: unknown argument $1 (see the comment at the top)" >&2; exit 2 ;;
+    esac
+    shift
+done
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${IOPO_MODEL_CACHE:-$root/.cache/models}"
@@ -26,9 +42,19 @@ matches() {
     [ -f "$1" ] && [ "$(stat -c %s "$1")" = "$size" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$sha256" ]
 }
 
-if matches "$file"; then
-    echo "$file"
+# Prints the file's path, or with --import its stored id.
+finish() {
+    if [ "$import" = 1 ]; then
+        # The import prints "ID  PATH  description"; the id is the first field.
+        "${IOPO_EXP_BIN:-$root/.build/release/iopo-exp}" model import "$file" "${store[@]}" | cut -d" " -f1
+    else
+        echo "$file"
+    fi
     exit 0
+}
+
+if matches "$file"; then
+    finish
 fi
 
 mkdir -p "$cache/wheels"
@@ -59,4 +85,4 @@ if ! matches "$partial"; then
     exit 1
 fi
 mv "$partial" "$file"
-echo "$file"
+finish

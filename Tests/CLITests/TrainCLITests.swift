@@ -85,6 +85,16 @@ import Testing
         #expect(scratch.status == 0, "\(scratch.stderr)")
         #expect(read(cli, "scratch/model/config.json").contains("\"num_hidden_layers\": 1"))
 
+        // --from a store id: the model imported, trained from its id; the adapter names that id.
+        #expect(try cli.run(["init", "--store", "store"]).status == 0)
+        let imported = try cli.run(["model", "import", "sft/model", "--store", "store"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let id = String(imported.stdout.prefix { $0 != " " })
+        let fromID = try cli.run(["train", "--objective", "dpo", "--data", "data/train", "--from", String(id.prefix(16)), "--store", "store",
+                                  "--config", "tiny.toml", "--lora-rank", "2", "--out", "from-id"])
+        #expect(fromID.status == 0, "\(fromID.stderr)")
+        #expect(read(cli, "from-id/adapter/adapter_config.json").contains("\"base_model_name_or_path\": \"\(id.prefix(16))\""))
+
         // --json.
         let json = try cli.run(["train", "--objective", "iopo", "--data", "data/train", "--from", "sft/model", "--config", "tiny.toml",
                                 "--lora-rank", "2", "--out", "json", "--json"])

@@ -55,6 +55,11 @@ import Testing
         #expect(tokenizer.bosToken == "<|im_start|>" && tokenizer.eosToken == "<|im_end|>")
         #expect(tokenizer.preTokenizer == .gpt2(isolatingDigits: true))
         #expect(try tokenizer.renderChat([ChatMessage(role: "user", content: "ab")], addGenerationPrompt: true) == "ab")
+
+        // Exported, config.json carries the file's own special ids, not the engine's convention.
+        let hf = HFDecoderConfig(engine: bundle.model.config, tokenizer: tokenizer)
+        #expect(hf.bosTokenID == tokenizer.id(of: "<|im_start|>") && hf.eosTokenID == tokenizer.id(of: "<|im_end|>"))
+        #expect(hf.architecture == .llama)
     }
 
     @Test func metadataTheEngineCannotRunIsRefusedNamingTheKey() throws {

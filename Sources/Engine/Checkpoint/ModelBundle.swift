@@ -1,7 +1,7 @@
 import Foundation
 
 extension DecoderConfig {
-    /// The compute configuration of a Hugging Face Qwen2 config.
+    /// The compute configuration of a Hugging Face Llama/Qwen2 config.
     public init(huggingFace hf: HFDecoderConfig) {
         self.init(hiddenSize: hf.hiddenSize, numHiddenLayers: hf.numHiddenLayers, numAttentionHeads: hf.numAttentionHeads,
                   numKeyValueHeads: hf.numKeyValueHeads, intermediateSize: hf.intermediateSize, vocabSize: hf.vocabSize,
@@ -11,14 +11,17 @@ extension DecoderConfig {
 }
 
 extension HFDecoderConfig {
-    /// The Hugging Face config.json fields of an engine config, with the tokenizer's special ids.
+    /// The Hugging Face config.json fields of an engine config, with the tokenizer's special ids:
+    /// its own BOS/EOS tokens where it names them (a GGUF file's `tokenizer.ggml.bos/eos_token_id`,
+    /// `tokenizer_config.json`'s tokens), else the engine's ChatML convention.
     public init(engine config: DecoderConfig, tokenizer: BPETokenizer?) {
         self.init(vocabSize: config.vocabSize, hiddenSize: config.hiddenSize, intermediateSize: config.intermediateSize,
                   numHiddenLayers: config.numHiddenLayers, numAttentionHeads: config.numAttentionHeads,
                   numKeyValueHeads: config.numKeyValueHeads, maxPositionEmbeddings: config.maxPositionEmbeddings,
                   ropeTheta: Double(config.ropeTheta), rmsNormEps: Double(config.rmsNormEps),
                   tieWordEmbeddings: config.tieWordEmbeddings,
-                  bosTokenID: tokenizer?.id(of: "<|endoftext|>"), eosTokenID: tokenizer?.id(of: "<|im_end|>"),
+                  bosTokenID: tokenizer.flatMap { $0.id(of: $0.bosToken ?? "<|endoftext|>") },
+                  eosTokenID: tokenizer.flatMap { $0.id(of: $0.eosToken ?? "<|im_end|>") },
                   architecture: config.attentionBias ? .qwen2 : .llama)
     }
 }

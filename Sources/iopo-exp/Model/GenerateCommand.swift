@@ -11,7 +11,7 @@ struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate", abstract: "Generate a completion with the bundled engine (chat template unless --raw).")
 
-    @Argument(help: "Model directory, or the id (or unique prefix) of a stored model directory.") var model: String
+    @Argument(help: ArgumentHelp(ModelLocation.argumentHelp)) var model: String
     @Option(help: "PEFT LoRA adapter directory to run with.") var adapter: String?
     @Option(help: "The user message (the whole text with --raw).") var prompt: String
     @Option(help: "System message (default: the Qwen2 template's \"\(ChatTemplate.defaultSystemPrompt)\").") var system: String?

@@ -4,17 +4,21 @@ import COpenBLAS
 import Engine
 import Foundation
 
-/// `model bench` (hidden; used by scripts/bench/engine): the engine's training throughput
-/// (forward + backward + AdamW on full batches of random tokens), greedy decode throughput with the
-/// KV cache, and cblas_sgemm's measured peak on this machine, for a model config. The PyTorch side
-/// of the comparison is scripts/bench/engine_torch.py, which does the same work.
+/// `model bench` (hidden; used by scripts/bench/engine and scripts/bench/real-model): the engine's
+/// training throughput (forward + backward + AdamW on full batches of random tokens; full fine-
+/// tuning, or LoRA on every linear layer with --lora-rank), greedy decode throughput with the KV
+/// cache, the process's peak resident memory, and cblas_sgemm's measured peak on this machine,
+/// for a random model of a config or a real model (--model). The PyTorch sides of the comparisons
+/// are in engine_bench.py and real_model_bench.py, which do the same work.
 struct ModelBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure training and decode tokens/s and the sgemm peak for a model config (scripts/bench/engine).",
         shouldDisplay: false)
 
-    @Option(help: "Model config (.json or .toml) with Hugging Face Qwen2 field names.") var config: String
+    @Option(help: "Model config (.json or .toml) with Hugging Face field names: a randomly initialised model.") var config: String?
+    @Option(help: "A real model instead of --config: \(ModelLocation.argumentHelp)") var model: String?
+    @Option(help: "LoRA rank on every linear layer (alpha 2·rank); 0 trains every parameter.") var loraRank = 0
     @Option(help: "Sequences per training step.") var batch = 8
     @Option(help: "Tokens per training sequence.") var seq = 256
     @Option(help: "Timed training steps (after one untimed warm-up step); the fastest counts.") var trainSteps = 3
@@ -24,12 +28,16 @@ struct ModelBench: ParsableCommand {
     @Option(help: "Size n of the n×n×n sgemm that measures the peak (0: skip).") var sgemmSize = 2048
     @Option(help: "Seed of the weights and tokens.") var seed: UInt64 = 1
     @OptionGroup var engine: EngineOptions
+    @OptionGroup var storeOptions: StoreOptions
 
     struct Report: Encodable {
         var blasCore: String
         var threads: Int
         var parameters: Int
         var matmulParameters: Int
+        /// Parameters the optimizer updates (the adapters' with LoRA).
+        var trainableParameters: Int
+        var loraRank: Int
         var batch: Int
         var seq: Int
         var trainSteps: Int
@@ -46,28 +54,46 @@ struct ModelBench: ParsableCommand {
         var decodeFlopsPerToken: Double
         var sgemmSize: Int
         var sgemmPeakGflops: Double
+        /// Bytes of float32 weights read per decoded token (every matrix product's, plus one
+        /// embedding row): what bounds single-sequence decode by memory bandwidth.
+        var decodeWeightBytesPerToken: Double
+        /// The process's peak resident set (getrusage), after loading, training and decoding.
+        var peakRSSBytes: Int
 
         enum CodingKeys: String, CodingKey {
-            case blasCore = "blas_core", threads, parameters, matmulParameters = "matmul_parameters", batch, seq
+            case blasCore = "blas_core", threads, parameters, matmulParameters = "matmul_parameters"
+            case trainableParameters = "trainable_parameters", loraRank = "lora_rank", batch, seq
             case trainSteps = "train_steps", trainStepSeconds = "train_step_seconds", trainTokensPerSecond = "train_tokens_per_second"
             case trainFlopsPerToken = "train_flops_per_token", decodePrompt = "decode_prompt", decodeTokens = "decode_tokens"
             case prefillSeconds = "prefill_seconds", decodeSeconds = "decode_seconds", decodeTokensPerSecond = "decode_tokens_per_second"
             case decodeFlopsPerToken = "decode_flops_per_token", sgemmSize = "sgemm_size", sgemmPeakGflops = "sgemm_peak_gflops"
+            case decodeWeightBytesPerToken = "decode_weight_bytes_per_token", peakRSSBytes = "peak_rss_bytes"
         }
     }
 
     func run() throws {
-        guard batch >= 1, seq >= 2, trainSteps >= 1, decodePrompt >= 1, decodeTokens >= 2, decodeRepeats >= 1, sgemmSize >= 0 else {
-            throw CLIError.invalid("--batch, --train-steps, --decode-prompt, --decode-repeats must be ≥ 1, --seq and --decode-tokens ≥ 2, --sgemm-size ≥ 0")
+        guard batch >= 1, seq >= 2, trainSteps >= 1, decodePrompt >= 1, decodeTokens >= 2, decodeRepeats >= 1, sgemmSize >= 0, loraRank >= 0 else {
+            throw CLIError.invalid("--batch, --train-steps, --decode-prompt, --decode-repeats must be ≥ 1, --seq and --decode-tokens ≥ 2, --sgemm-size and --lora-rank ≥ 0")
         }
+        guard (config == nil) != (model == nil) else { throw CLIError.invalid("give exactly one of --config and --model") }
         try engine.apply()
-        let hf = try ModelConfigFile.read(config)
-        let modelConfig = DecoderConfig(huggingFace: hf)
+        let model: DecoderModel
+        if let config {
+            let modelConfig = DecoderConfig(huggingFace: try ModelConfigFile.read(config))
+            model = try EngineErrorMapping.mapped { try DecoderModel(config: modelConfig, seed: seed) }
+        } else {
+            let location = try ModelLocation(self.model!, storeOptions: storeOptions)
+            defer { location.cleanup() }
+            model = try location.loadBundle().model
+        }
+        if loraRank > 0 {
+            try EngineErrorMapping.mapped { try model.attachLoRA(LoRAConfig(rank: loraRank, alpha: Float(2 * loraRank)), seed: seed) }
+        }
+        let modelConfig = model.config
         if seq > modelConfig.maxPositionEmbeddings || decodePrompt + decodeTokens > modelConfig.maxPositionEmbeddings {
             throw CLIError.invalid("--seq and --decode-prompt + --decode-tokens must fit max_position_embeddings \(modelConfig.maxPositionEmbeddings)")
         }
         let report = try EngineErrorMapping.mapped { () throws -> Report in
-            let model = try DecoderModel(config: modelConfig, seed: seed)
             var rng = Xoshiro256StarStar(seed: seed, stream: 0x4245_4E43)
             let vocab = modelConfig.vocabSize
             func randomTokens(_ count: Int) -> [Int32] { (0..<count).map { _ in Int32(rng.nextInt(below: vocab)) } }
@@ -108,6 +134,7 @@ struct ModelBench: ParsableCommand {
             return Report(
                 blasCore: BLASRuntime.coreName, threads: BLASRuntime.threadCount,
                 parameters: model.parameterCount, matmulParameters: flops.matmulParameters,
+                trainableParameters: model.trainableParameterCount, loraRank: loraRank,
                 batch: batch, seq: seq, trainSteps: trainSteps, trainStepSeconds: stepSeconds,
                 trainTokensPerSecond: Double(batch * seq) / stepSeconds.min()!,
                 trainFlopsPerToken: flops.trainingPerToken(sequenceLength: seq),
@@ -115,9 +142,18 @@ struct ModelBench: ParsableCommand {
                 prefillSeconds: prefillSeconds.min()!, decodeSeconds: decodeSeconds,
                 decodeTokensPerSecond: Double(decoded) / decodeSeconds.min()!,
                 decodeFlopsPerToken: flops.decodePerToken(context: decodePrompt + decodeTokens / 2),
-                sgemmSize: sgemmSize, sgemmPeakGflops: sgemmSize > 0 ? Self.sgemmPeak(size: sgemmSize) : 0)
+                sgemmSize: sgemmSize, sgemmPeakGflops: sgemmSize > 0 ? Self.sgemmPeak(size: sgemmSize) : 0,
+                decodeWeightBytesPerToken: 4 * Double(flops.matmulParameters + modelConfig.hiddenSize),
+                peakRSSBytes: Self.peakResidentBytes())
         }
         try Output.printJSON(report)
+    }
+
+    /// getrusage's peak resident set of this process (Linux reports kilobytes).
+    static func peakResidentBytes() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
     }
 
     /// The best of several n×n×n cblas_sgemm runs, in GFLOP/s (2n³ flops each), at the pinned

@@ -6,7 +6,7 @@ import ArgumentParser
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
-        abstract: "Create, import, export and inspect Qwen2 models (Hugging Face directories).",
+        abstract: "Create, fetch, import, export and inspect Llama/Qwen2 models (Hugging Face directories, GGUF files).",
         subcommands: [ModelInit.self, ModelExport.self, ModelImport.self, ModelInfo.self, ModelLoRAInit.self, ModelGGUFDump.self,
                       ModelParityDumpCommand.self, ModelTokenizerCases.self, ModelSmokeTrain.self, ModelBench.self])
 }

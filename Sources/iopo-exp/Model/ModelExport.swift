@@ -9,7 +9,7 @@ struct ModelExport: ParsableCommand {
         commandName: "export",
         abstract: "Write a model (directory or store id) as a Hugging Face directory, merging a LoRA adapter when given.")
 
-    @Argument(help: "Model directory, or the id (or unique prefix) of a stored model directory.") var model: String
+    @Argument(help: ArgumentHelp(ModelLocation.argumentHelp)) var model: String
     @Option(help: "Destination Hugging Face directory (must not exist).") var hf: String
     @Option(help: "PEFT LoRA adapter directory to merge into the weights.") var adapter: String?
     @OptionGroup var storeOptions: StoreOptions

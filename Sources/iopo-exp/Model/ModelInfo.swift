@@ -7,7 +7,7 @@ struct ModelInfo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info", abstract: "Describe a model: architecture, parameter count, tokenizer, adapter.")
 
-    @Argument(help: "Model directory, or the id (or unique prefix) of a stored model directory.") var model: String
+    @Argument(help: ArgumentHelp(ModelLocation.argumentHelp)) var model: String
     @Option(help: "PEFT LoRA adapter directory to load on top.") var adapter: String?
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions

@@ -11,7 +11,7 @@ struct ModelLoRAInit: ParsableCommand {
         commandName: "lora-init",
         abstract: "Create a LoRA adapter for a model as a PEFT directory (B zero, or random with --b-std).")
 
-    @Argument(help: "Model directory, or the id (or unique prefix) of a stored model directory.") var model: String
+    @Argument(help: ArgumentHelp(ModelLocation.argumentHelp)) var model: String
     @Option(help: "LoRA rank r.") var rank = 8
     @Option(help: "LoRA alpha (the update is scaled by alpha / r).") var alpha: Float = 16
     @Option(help: "Comma-separated modules to adapt (default: all linear layers).")

@@ -13,6 +13,9 @@ struct ModelLocation {
         case gguf(URL)
     }
 
+    /// The help of every model argument.
+    static let argumentHelp = "A Hugging Face model directory, a GGUF file, or the id (or unique prefix) of a stored model."
+
     private let source: Source
     private let temporary: URL?
 

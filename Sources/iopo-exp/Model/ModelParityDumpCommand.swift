@@ -19,7 +19,7 @@ struct ModelParityDumpCommand: ParsableCommand {
             """,
         shouldDisplay: false)
 
-    @Argument(help: "Model directory, or the id (or unique prefix) of a stored model directory.") var model: String
+    @Argument(help: ArgumentHelp(ModelLocation.argumentHelp)) var model: String
     @Option(help: "PEFT LoRA adapter directory to run with (unmerged).") var adapter: String?
     @Option(help: "Request file (JSON).") var tokens: String
     @Option(help: "Output file (JSON).") var out: String

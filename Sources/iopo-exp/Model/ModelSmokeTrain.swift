@@ -13,7 +13,7 @@ struct ModelSmokeTrain: ParsableCommand {
         abstract: "Train a model a few AdamW steps on seeded random tokens and export it (determinism probe).",
         shouldDisplay: false)
 
-    @Argument(help: "Model directory, or the id (or unique prefix) of a stored model directory.") var model: String
+    @Argument(help: ArgumentHelp(ModelLocation.argumentHelp)) var model: String
     @Option(help: "Optimizer steps.") var steps = 4
     @Option(help: "Sequences per step.") var batch = 4
     @Option(help: "Tokens per sequence.") var seq = 64

@@ -24,7 +24,7 @@ struct TrainRunCommand: ParsableCommand {
 
     @Option(help: "The training objective.") var objective: TrainingObjective
     @Option(help: "Training data: a JSONL file, a JSON list, or a directory of JSONL shards (sharegpt SFT, pair or quadruple records).") var data: String
-    @Option(help: "Hugging Face model directory to start from.") var from: String?
+    @Option(help: "The model to start from: \(ModelLocation.argumentHelp)") var from: String?
     @Option(help: "Architecture to train from scratch: a Hugging Face config.json (Qwen2 fields).") var modelConfig: String?
     @Option(help: "Hyper-parameters (TOML; keys as in the train step: learning_rate, epochs, batch_size, beta, lora, ...).") var config: String?
     @Option(help: "Output directory (new or empty, unless resuming).") var out: String
@@ -48,13 +48,21 @@ struct TrainRunCommand: ParsableCommand {
     @Option(help: "Override checkpoint_every (0: only at the end).") var checkpointEvery: Int?
     @Option(help: "Override max_examples.") var maxExamples: Int?
     @OptionGroup var output: OutputOptions
+    @OptionGroup var storeOptions: StoreOptions
 
     func validate() throws {
         if let loraRank, loraRank < 0 { throw ValidationError("--lora-rank must be 0 (full fine-tune) or positive") }
     }
 
     func run() throws {
-        let request = try makeRequest()
+        // A GGUF file or a store id is written out as a Hugging Face directory for the run.
+        let location: ModelLocation?
+        do { location = try from.map { try ModelLocation($0, storeOptions: storeOptions) } } catch let error as CLIError {
+            throw CLIError(code: error.code, message: "--from \(error.message)")
+        }
+        defer { location?.cleanup() }
+        var request = try makeRequest(fromDirectory: try location?.huggingFaceDirectory())
+        if let from { request.adapterBaseModel = from }
         let progress = TrainProgress(terminal: isatty(2) == 1)
         let result: TrainingRunResult
         do {
@@ -93,7 +101,7 @@ struct TrainRunCommand: ParsableCommand {
     }
 
     /// The config file merged with the flags, checked.
-    func makeRequest() throws -> TrainingRunRequest {
+    func makeRequest(fromDirectory: URL?) throws -> TrainingRunRequest {
         var file = TrainingConfigFile()
         if let config {
             do { file = try TrainingConfigFile.load(URL(fileURLWithPath: config)) } catch { throw CLIError.invalid("\(error)") }
@@ -129,7 +137,7 @@ struct TrainRunCommand: ParsableCommand {
         }
         var modelConfig = file.model
         if let path = self.modelConfig { modelConfig = try TrainRunCommand.readModelConfig(path) }
-        return TrainingRunRequest(config: c, data: URL(fileURLWithPath: data), from: from.map { URL(fileURLWithPath: $0) },
+        return TrainingRunRequest(config: c, data: URL(fileURLWithPath: data), from: fromDirectory,
                                   modelConfig: modelConfig, output: URL(fileURLWithPath: out), resume: resume.map { URL(fileURLWithPath: $0) },
                                   systemPrompt: file.systemPrompt, maxExamples: maxExamples ?? file.maxExamples)
     }
