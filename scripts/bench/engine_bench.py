@@ -27,6 +27,8 @@ import subprocess
 import sys
 import time
 
+from bench_common import cpu_flags, cpu_name, decode_clock
+
 SIZES = {
     # The paper-reproduction model (experiments/iopo_qwen2.toml's [model.tiny]).
     "paper": {"hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 8, "num_key_value_heads": 4,
@@ -36,28 +38,6 @@ SIZES = {
               "intermediate_size": 2048, "vocab_size": 4096, "max_position_embeddings": 1024},
 }
 COMMON = {"rope_theta": 10000.0, "rms_norm_eps": 1e-6, "tie_word_embeddings": False}
-
-
-def cpu_flags():
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 def ours(binary, config_path, work, blas):
@@ -76,7 +56,6 @@ def ours(binary, config_path, work, blas):
 def torch_side(config_fields, work):
     import torch
     from transformers import Qwen2Config, Qwen2ForCausalLM
-    from transformers.generation.streamers import BaseStreamer
 
     torch.set_num_threads(work["threads"])
     torch.manual_seed(1)
@@ -97,17 +76,6 @@ def torch_side(config_fields, work):
             step_seconds.append(time.perf_counter() - start)
     train_rate = batch * seq / min(step_seconds)
 
-    class Clock(BaseStreamer):
-        """Timestamps each put(): the prompt first, then every new token."""
-        def __init__(self):
-            self.times = []
-
-        def put(self, value):
-            self.times.append(time.perf_counter())
-
-        def end(self):
-            pass
-
     model.eval()
     prompt = torch.randint(0, vocab, (1, work["prompt"]))
     n = work["new_tokens"]
@@ -116,7 +84,7 @@ def torch_side(config_fields, work):
     with torch.no_grad():
         model.generate(prompt, max_new_tokens=2, min_new_tokens=2, **settings)  # warm-up
         for _ in range(work["decode_repeats"]):
-            clock = Clock()
+            clock = decode_clock()
             start = time.perf_counter()
             output = model.generate(prompt, max_new_tokens=n, min_new_tokens=n, streamer=clock, **settings)
             end = time.perf_counter()

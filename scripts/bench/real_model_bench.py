@@ -34,16 +34,7 @@ import sys
 import tempfile
 import time
 
-
-def cpu_flags():
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
+from bench_common import cpu_flags, decode_clock
 
 
 def ours(args, blas):
@@ -63,7 +54,6 @@ def torch_worker(args):
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
-    from transformers.generation.streamers import BaseStreamer
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
@@ -88,16 +78,6 @@ def torch_worker(args):
             step_seconds.append(time.perf_counter() - start)
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
-    class Clock(BaseStreamer):
-        def __init__(self):
-            self.times = []
-
-        def put(self, value):
-            self.times.append(time.perf_counter())
-
-        def end(self):
-            pass
-
     plain = model.unload()  # the base model, adapters removed
     plain.eval()
     prompt = torch.randint(0, vocab, (1, args.prompt))
@@ -107,7 +87,7 @@ def torch_worker(args):
     with torch.no_grad():
         plain.generate(prompt, max_new_tokens=2, min_new_tokens=2, **settings)
         for _ in range(args.repeats):
-            clock = Clock()
+            clock = decode_clock()
             output = plain.generate(prompt, max_new_tokens=n, min_new_tokens=n, streamer=clock, **settings)
             end = time.perf_counter()
             decode_seconds.append(end - clock.times[1])
