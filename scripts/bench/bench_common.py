@@ -42,3 +42,19 @@ def decode_clock():
             pass
 
     return Clock()
+
+
+def timed_training_steps(model, optimizer, vocab, batch, seq, steps):
+    """Seconds of each of `steps` forward + backward + optimizer steps on random token batches
+    (labels = inputs, every token but the first a target), after one untimed warm-up step."""
+    import torch
+    seconds = []
+    for step in range(steps + 1):
+        ids = torch.randint(0, vocab, (batch, seq))
+        start = time.perf_counter()
+        optimizer.zero_grad(set_to_none=True)
+        model(input_ids=ids, labels=ids).loss.backward()
+        optimizer.step()
+        if step > 0:
+            seconds.append(time.perf_counter() - start)
+    return seconds

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 
-from bench_common import cpu_flags, cpu_name, decode_clock
+from bench_common import cpu_flags, cpu_name, decode_clock, timed_training_steps
 
 SIZES = {
     # The paper-reproduction model (experiments/iopo_qwen2.toml's [model.tiny]).
@@ -64,16 +64,7 @@ def torch_side(config_fields, work):
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
     vocab, batch, seq = config.vocab_size, work["batch"], work["seq"]
-    step_seconds = []
-    for step in range(work["steps"] + 1):  # the first step warms up
-        ids = torch.randint(0, vocab, (batch, seq))
-        start = time.perf_counter()
-        optimizer.zero_grad(set_to_none=True)
-        loss = model(input_ids=ids, labels=ids).loss
-        loss.backward()
-        optimizer.step()
-        if step > 0:
-            step_seconds.append(time.perf_counter() - start)
+    step_seconds = timed_training_steps(model, optimizer, vocab, batch, seq, work["steps"])
     train_rate = batch * seq / min(step_seconds)
 
     model.eval()

@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 
-from bench_common import cpu_flags, decode_clock
+from bench_common import cpu_flags, decode_clock, timed_training_steps
 
 
 def ours(args, blas):
@@ -66,16 +66,7 @@ def torch_worker(args):
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=1e-4, weight_decay=0.01)
     vocab = base.config.vocab_size
-    step_seconds = []
-    for step in range(args.steps + 1):  # the first step warms up
-        ids = torch.randint(0, vocab, (args.batch, args.seq))
-        start = time.perf_counter()
-        optimizer.zero_grad(set_to_none=True)
-        loss = model(input_ids=ids, labels=ids).loss
-        loss.backward()
-        optimizer.step()
-        if step > 0:
-            step_seconds.append(time.perf_counter() - start)
+    step_seconds = timed_training_steps(model, optimizer, vocab, args.batch, args.seq, args.steps)
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
     plain = model.unload()  # the base model, adapters removed
