@@ -59,7 +59,9 @@ let package = Package(
         .target(name: "Trace", dependencies: ["Basics"]),
         // The chat-template interpreter: a leaf that needs only Foundation.
         .target(name: "Jinja"),
-        .target(name: "Engine", dependencies: ["Basics", "Jinja", "COpenBLAS"]),
+        // Row-invariant matrix products for batched serving (C: AVX2/FMA with a portable fallback).
+        .target(name: "CRowProducts", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Engine", dependencies: ["Basics", "Jinja", "COpenBLAS", "CRowProducts"]),
         .target(name: "Serve", dependencies: [
             "Basics", "Engine",
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -153,12 +153,11 @@ public final class Generator {
             throw .contextExceeded(length: prompt.count, limit: model.config.maxPositionEmbeddings)
         }
         if maxNewTokens < 0 { throw .invalidParameter(name: "maxNewTokens", reason: "must not be negative, got \(maxNewTokens)") }
-        if !(temperature >= 0) || !temperature.isFinite { throw .invalidParameter(name: "temperature", reason: "must be finite and ≥ 0, got \(temperature)") }
-        if !(topP > 0 && topP <= 1) { throw .invalidParameter(name: "topP", reason: "must be in (0, 1], got \(topP)") }
-        if topK < 0 { throw .invalidParameter(name: "topK", reason: "must not be negative, got \(topK)") }
+        let sampling = SamplingParameters(temperature: temperature, topP: topP, topK: topK)
+        try sampling.validate()
 
         reset()
-        var sampler = TokenSampler(parameters: SamplingParameters(temperature: temperature, topP: topP, topK: topK), seed: seed)
+        var sampler = TokenSampler(parameters: sampling, seed: seed)
         let stops = Set(stopTokenIds)
         var output: [Int32] = []
         // Reserve the whole request's cache up front.

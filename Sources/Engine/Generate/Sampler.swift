@@ -20,6 +20,13 @@ public struct SamplingParameters: Sendable, Equatable, Hashable {
         self.topP = topP
         self.topK = topK
     }
+
+    /// Throws naming the first parameter out of range.
+    public func validate() throws(GenerationError) {
+        if !(temperature >= 0) || !temperature.isFinite { throw .invalidParameter(name: "temperature", reason: "must be finite and ≥ 0, got \(temperature)") }
+        if !(topP > 0 && topP <= 1) { throw .invalidParameter(name: "topP", reason: "must be in (0, 1], got \(topP)") }
+        if topK < 0 { throw .invalidParameter(name: "topK", reason: "must not be negative, got \(topK)") }
+    }
 }
 
 /// Picks tokens from logits with its own xoshiro256** stream.

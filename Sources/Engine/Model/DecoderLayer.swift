@@ -11,6 +11,20 @@ enum KeyValueSource {
     /// The rows are positions start..<start+n of one sequence; their keys and values are written to
     /// the cache, and attention reads positions 0..<start+n from it.
     case cached(KVCache, start: Int)
+    /// Rows of several sequences (batched serving): each segment's rows are positions
+    /// start..<start+count of its own sequence, written to its cache; every row attends on its own
+    /// (attentionRowForward), so its result does not depend on the other rows. attentionScratch
+    /// holds n × `scratchPerRow` floats (scratchPerRow ≥ the longest sequence).
+    case cachedSequences([CachedRows], scratchPerRow: Int)
+}
+
+/// Rows rowStart..<rowStart+count of a batch are positions start..<start+count of the sequence
+/// whose keys and values `cache` holds.
+struct CachedRows {
+    let cache: KVCache
+    let start: Int
+    let rowStart: Int
+    let count: Int
 }
 
 extension DecoderModel {
@@ -21,7 +35,8 @@ extension DecoderModel {
         _ l: Int, rows n: Int, acts: LayerActivations,
         cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
         keyValues: KeyValueSource, adapters: LoRAAdapters?,
-        attentionScratch: UnsafeMutablePointer<Float>
+        attentionScratch: UnsafeMutablePointer<Float>,
+        products: ProductKernel = .blas
     ) {
         let c = config.hiddenSize
         let d = config.headDim
@@ -37,7 +52,7 @@ extension DecoderModel {
         rmsNormForward(out: acts.ln1, rstd: acts.rstd1, inp: acts.input, weight: p + offsets.inputNorm,
                        rows: n, channels: c, eps: config.rmsNormEps)
         linearForward(out: acts.qkv, inp: acts.ln1, weight: p + offsets.qkvWeight, bias: offsets.qkvBias.map { p + $0 },
-                      rows: n, inFeatures: c, outFeatures: qkvWidth)
+                      rows: n, inFeatures: c, outFeatures: qkvWidth, kernel: products)
         applyLoRA(layer: l, targets: LoRATarget.attentionInputs, adapters: adapters, x: acts.ln1, y: acts.qkv, hidden: acts.loraHidden, rows: n)
         // q and k heads are adjacent at the start of each row: rotate all H + KV of them at once.
         ropeForward(x: acts.qkv, rowStride: qkvWidth, heads: heads + kvHeads, headDim: d, cos: cos, sin: sin, rows: n)
@@ -70,9 +85,33 @@ extension DecoderModel {
                 k: keys, kStride: kvWidth, v: values, vStride: kvWidth,
                 queryCount: n, keyCount: start + n, queryOffset: start,
                 heads: heads, kvHeads: kvHeads, headDim: d, scratch: attentionScratch)
+        case let .cachedSequences(segments, scratchPerRow):
+            let kvWidth = kvHeads * d
+            var rowSegment = [Int](repeating: 0, count: n)
+            for (index, segment) in segments.enumerated() {
+                let keys = segment.cache.keys(layer: l), values = segment.cache.values(layer: l)
+                for i in 0..<segment.count {
+                    let row = acts.qkv + (segment.rowStart + i) * qkvWidth
+                    (keys + (segment.start + i) * kvWidth).update(from: row + attentionWidth, count: kvWidth)
+                    (values + (segment.start + i) * kvWidth).update(from: row + attentionWidth + kvWidth, count: kvWidth)
+                    rowSegment[segment.rowStart + i] = index
+                }
+            }
+            rowSegment.withUnsafeBufferPointer { rowSegment in
+                parallelRows(n, costPerRow: 4 * heads * d * scratchPerRow) { range in
+                    for i in range {
+                        let segment = segments[rowSegment[i]]
+                        attentionRowForward(
+                            out: acts.attention + i * attentionWidth, q: acts.qkv + i * qkvWidth,
+                            keys: segment.cache.keys(layer: l), values: segment.cache.values(layer: l), kvStride: kvWidth,
+                            visible: segment.start + (i - segment.rowStart) + 1, heads: heads, kvHeads: kvHeads, headDim: d,
+                            scratch: attentionScratch + i * scratchPerRow)
+                    }
+                }
+            }
         }
         linearForward(out: acts.mid, inp: acts.attention, weight: p + offsets.oWeight, bias: nil,
-                      rows: n, inFeatures: attentionWidth, outFeatures: c)
+                      rows: n, inFeatures: attentionWidth, outFeatures: c, kernel: products)
         applyLoRA(layer: l, targets: LoRATarget.attentionOutput, adapters: adapters, x: acts.attention, y: acts.mid, hidden: acts.loraHidden, rows: n)
         residualAdd(out: acts.mid, inp: acts.input, count: n * c)
 
@@ -80,11 +119,11 @@ extension DecoderModel {
         rmsNormForward(out: acts.ln2, rstd: acts.rstd2, inp: acts.mid, weight: p + offsets.postNorm,
                        rows: n, channels: c, eps: config.rmsNormEps)
         linearForward(out: acts.gateUp, inp: acts.ln2, weight: p + offsets.gateUpWeight, bias: nil,
-                      rows: n, inFeatures: c, outFeatures: 2 * inter)
+                      rows: n, inFeatures: c, outFeatures: 2 * inter, kernel: products)
         applyLoRA(layer: l, targets: LoRATarget.mlpInputs, adapters: adapters, x: acts.ln2, y: acts.gateUp, hidden: acts.loraHidden, rows: n)
         swiGLUForward(out: acts.act, gateUp: acts.gateUp, rows: n, hidden: inter)
         linearForward(out: acts.output, inp: acts.act, weight: p + offsets.downWeight, bias: nil,
-                      rows: n, inFeatures: inter, outFeatures: c)
+                      rows: n, inFeatures: inter, outFeatures: c, kernel: products)
         applyLoRA(layer: l, targets: LoRATarget.mlpOutput, adapters: adapters, x: acts.act, y: acts.output, hidden: acts.loraHidden, rows: n)
         residualAdd(out: acts.output, inp: acts.mid, count: n * c)
     }

@@ -2,14 +2,21 @@
 // one sgemm each per operand, over all rows of the batch at once.
 
 /// out[N, O] = inp[N, I] · weight[O, I]ᵀ (+ bias[O]).
-/// inp rows have stride `inFeatures`, out rows stride `outFeatures`.
+/// inp rows have stride `inFeatures`, out rows stride `outFeatures`. `kernel` .rowInvariant
+/// computes each row as it would be alone (batched serving; RowProducts.swift).
 func linearForward(
     out: UnsafeMutablePointer<Float>,
     inp: UnsafePointer<Float>,
     weight: UnsafePointer<Float>,
     bias: UnsafePointer<Float>?,
-    rows: Int, inFeatures: Int, outFeatures: Int
+    rows: Int, inFeatures: Int, outFeatures: Int,
+    kernel: ProductKernel = .blas
 ) {
+    if kernel == .rowInvariant {
+        rowInvariantProducts(out: out, ldo: outFeatures, inp: inp, ldi: inFeatures, weight: weight, ldw: inFeatures,
+                             bias: bias, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+        return
+    }
     var beta: Float = 0
     if let bias {
         // Prefill every row with the bias and let sgemm accumulate onto it.
