@@ -132,4 +132,35 @@ void iopo_row_products(float *y, size_t ldy, const float *x, size_t ldx, const f
     products_portable(y, ldy, x, ldx, w, ldw, bias, rows, k, o_begin, o_end);
 }
 
+void iopo_attention_row(float *out, const float *q, const float *keys, const float *values, size_t kv_stride,
+                        size_t visible, size_t heads, size_t kv_heads, size_t head_dim, float *scratch) {
+    const float scale = 1.0f / sqrtf((float)head_dim);
+    const size_t group = heads / kv_heads;
+    for (size_t h = 0; h < heads; h++) {
+        const size_t g = h / group;
+        iopo_row_products(scratch, visible, q + h * head_dim, head_dim, keys + g * head_dim, kv_stride, NULL, 1, head_dim, 0, visible);
+        float maximum = -INFINITY;
+        for (size_t j = 0; j < visible; j++) {
+            scratch[j] *= scale;
+            if (scratch[j] > maximum) maximum = scratch[j];
+        }
+        double sum = 0;
+        for (size_t j = 0; j < visible; j++) {
+            scratch[j] = expf(scratch[j] - maximum);
+            sum += scratch[j];
+        }
+        const float inverse = (float)(1.0 / sum);
+        float *o = out + h * head_dim;
+        for (size_t t = 0; t < head_dim; t++) o[t] = 0;
+        for (size_t j = 0; j < visible; j++) {
+            const float p = scratch[j] * inverse;
+            const float *v = values + j * kv_stride + g * head_dim;
+            for (size_t t = 0; t < head_dim; t++) {
+                const float product = p * v[t];
+                o[t] = o[t] + product;
+            }
+        }
+    }
+}
+
 const char *iopo_row_products_kernel(void) { return has_avx2_fma() ? "avx2-fma" : "portable"; }

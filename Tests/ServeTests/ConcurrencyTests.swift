@@ -71,6 +71,42 @@ import Darwin
         }
     }
 
+    /// 32 different requests (prompts, lengths, greedy and seeded sampling, chat and completions,
+    /// streamed and not) give the same bytes alone, all at once (16 batched, the rest queued) and
+    /// in a shuffled order: continuous batching is batch-invariant.
+    @Test func thirtyTwoRequestsAreIdenticalAloneTogetherAndShuffled() async throws {
+        let requests: [(path: String, body: String, streamed: Bool)] = (0..<32).map { i in
+            let sampling = i % 2 == 0 ? #""temperature": 0"# : #""temperature": 0.8, "top_p": 0.9, "seed": \#(i)"#
+            let stream = i % 5 == 0
+            if i % 3 == 0 {
+                return ("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "Request \#(i) \#(String(repeating: "word ", count: i))"}], "max_tokens": \#(8 + i), \#(sampling), "stream": \#(stream), "ignore_eos": true}"#, stream)
+            }
+            return ("/v1/completions", #"{"prompt": "Prompt number \#(i): \#(String(repeating: "x", count: i))", "max_tokens": \#(40 - i), \#(sampling), "stream": \#(stream)}"#, stream)
+        }
+        try await withServer(ServeConfiguration(maxBatch: 16)) { server in
+            var alone: [String] = []
+            for request in requests { alone.append(try await Self.outcome(server, request)) }
+            func concurrently(_ order: [Int]) async throws -> [Int: String] {
+                try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                    for index in order { group.addTask { (index, try await Self.outcome(server, requests[index])) } }
+                    var results: [Int: String] = [:]
+                    for try await (index, value) in group { results[index] = value }
+                    return results
+                }
+            }
+            let together = try await concurrently(Array(0..<32))
+            var order = Array(0..<32)
+            var rng = Xoshiro256StarStar(seed: 5)
+            for i in stride(from: 31, to: 0, by: -1) { order.swapAt(i, rng.nextInt(below: i + 1)) }
+            let shuffled = try await concurrently(order)
+            for index in 0..<32 {
+                #expect(together[index] == alone[index], "request \(index) differs when all run at once")
+                #expect(shuffled[index] == alone[index], "request \(index) differs in the shuffled order")
+            }
+            #expect(Set(alone).count == 32, "the requests are all different")
+        }
+    }
+
     /// Whether a TCP connection to the loopback port is accepted.
     static func accepts(port: Int) -> Bool { (try? RawConnection(port: port)) != nil }
 

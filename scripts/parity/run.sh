@@ -95,7 +95,7 @@ fi
 #    model.safetensors.index.json; the engine re-exports it as one float32 file, so its check is
 #    that the re-export loads in transformers with the same numbers, not identical bytes.
 for variant in untied tied llama-sharded-bf16; do
-    step "PyTorch-made model and PEFT adapter, $variant embeddings ($work/$variant)"
+    step "PyTorch-made model and PEFT adapter: $variant ($work/$variant)"
     dir="$work/$variant"
     flag=()
     [ "$variant" = tied ] && flag=(--tied)

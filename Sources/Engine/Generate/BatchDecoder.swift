@@ -20,7 +20,7 @@ public final class DecodeSequence {
     }
 }
 
-/// Runs batched steps of a model with no LoRA adapters attached (merge them first).
+/// Runs batched steps of a model, with its LoRA adapters (unmerged) when attached.
 public final class BatchDecoder {
     public let model: DecoderModel
     private var work: DecodeBuffers
@@ -28,10 +28,7 @@ public final class BatchDecoder {
     private var lastRows = FloatBuffer(count: 0)
     private var logits = FloatBuffer(count: 0)
 
-    public init(model: DecoderModel) throws(GenerationError) {
-        if model.adapters != nil {
-            throw .invalidParameter(name: "model", reason: "has LoRA adapters attached; batched serving runs merged weights")
-        }
+    public init(model: DecoderModel) {
         self.model = model
         work = DecodeBuffers(config: model.config, rows: 0, loraRank: 0, loraTargets: 0)
     }
@@ -88,7 +85,7 @@ public final class BatchDecoder {
             output: x, loraHidden: work.loraHidden.pointer)
         for l in 0..<config.numHiddenLayers {
             model.layerForward(l, rows: rows, acts: acts, cos: work.cosTable.pointer, sin: work.sinTable.pointer,
-                               keyValues: .cachedSequences(segments, scratchPerRow: longest), adapters: nil,
+                               keyValues: .cachedSequences(segments, scratchPerRow: longest), adapters: model.adapters,
                                attentionScratch: attentionScratch.pointer, products: .rowInvariant)
         }
         // The last row of each feed: final norm and the output projection.
@@ -106,7 +103,10 @@ public final class BatchDecoder {
 
     private func reserve(rows: Int, longest: Int, feeds: Int) {
         let config = model.config
-        if rows > work.rows { work = DecodeBuffers(config: config, rows: max(rows, 2 * work.rows), loraRank: 0, loraTargets: 0) }
+        let loraRank = model.adapters?.config.rank ?? 0, loraTargets = model.adapters?.config.targetModules.count ?? 0
+        if rows > work.rows || loraRank > work.loraRank || loraTargets > work.loraTargets {
+            work = DecodeBuffers(config: config, rows: max(rows, 2 * work.rows), loraRank: loraRank, loraTargets: loraTargets)
+        }
         if attentionScratch.count < rows * longest { attentionScratch = FloatBuffer(count: max(rows * longest, 2 * attentionScratch.count)) }
         if lastRows.count < feeds * config.hiddenSize { lastRows = FloatBuffer(count: feeds * config.hiddenSize) }
         if logits.count < feeds * config.vocabSize { logits = FloatBuffer(count: feeds * config.vocabSize) }

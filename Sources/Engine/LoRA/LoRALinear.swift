@@ -9,8 +9,22 @@ func loraForward(
     x: UnsafePointer<Float>,
     a: UnsafePointer<Float>, b: UnsafePointer<Float>,
     scaling: Float,
-    rows: Int, inFeatures: Int, outFeatures: Int, rank: Int
+    rows: Int, inFeatures: Int, outFeatures: Int, rank: Int,
+    kernel: ProductKernel = .blas
 ) {
+    if kernel == .rowInvariant {
+        // Batched serving: both products row-invariant, then y += s · (u·Bᵀ) element by element.
+        rowInvariantProducts(out: u, ldo: rank, inp: x, ldi: inFeatures, weight: a, ldw: inFeatures, bias: nil,
+                             rows: rows, inFeatures: inFeatures, outFeatures: rank)
+        let update = FloatBuffer(count: rows * outFeatures)
+        rowInvariantProducts(out: update.pointer, ldo: outFeatures, inp: u, ldi: rank, weight: b, ldw: rank, bias: nil,
+                             rows: rows, inFeatures: rank, outFeatures: outFeatures)
+        for n in 0..<rows {
+            let row = y + n * yStride, delta = update.pointer + n * outFeatures
+            for o in 0..<outFeatures { row[o] += scaling * delta[o] }
+        }
+        return
+    }
     sgemm(.none, .transposed, m: rows, n: rank, k: inFeatures,
           a: x, lda: inFeatures, b: a, ldb: inFeatures, c: u, ldc: rank)
     sgemm(.none, .transposed, m: rows, n: outFeatures, k: rank, alpha: scaling,

@@ -1,19 +1,19 @@
-// The engine side of the server. Requests become sequences in one FIFO queue; `maxBatch` worker
-// threads each own a `Generator` (its KV cache and sampler state) and take sequences from the
-// queue, so at most `maxBatch` sequences are in flight and the rest wait. The workers share the
-// process's one `Turnstile`: exactly one computes at a time and hands over after every token, so
-// in-flight sequences advance token by token, round-robin (across servers, when a process runs
-// several).
+// The engine side of the server: continuous batching. Requests become sequences in one FIFO
+// queue; one engine thread keeps up to `maxBatch` of them in flight in a `BatchDecoder` and
+// advances them all with one batched step at a time: sequences that are decoding feed their last
+// token, a sequence that has just joined feeds the next chunk of its prompt (`prefillChunk`
+// tokens), so a long prompt does not stall the others. A finished or cancelled sequence leaves
+// before the next step and its KV cache is freed; queued sequences join as soon as there is room.
 //
-// Why not batch the sequences through one matrix product: a batched product sums in a different
-// order than a single-row one, so a request's tokens would depend on what else was running. Here
-// every sequence runs exactly the computation it would run alone (its own cache, its own seeded
-// sampler, the same kernels), so its output is bit-identical alone or among others. The price is
-// throughput: concurrency improves fairness and time to first token, not tokens per second.
+// Batch invariance: the batched step computes every row with the same arithmetic whatever else is
+// in the batch (row-invariant products, per-row attention; see BatchDecoder), and each sequence
+// samples with its own seeded sampler, so a request's text is bit-identical whether it runs alone,
+// among others, or arrives in any order.
 //
-// The workers are plain threads, not tasks: generation is long CPU-bound work that must stay off
-// the NIO event loops and the cooperative thread pool, so the server keeps answering while the
-// engine computes.
+// The engine thread is a plain thread, not a task: generation is long CPU-bound work that must
+// stay off the NIO event loops and the cooperative thread pool, so the server keeps answering
+// while the engine computes. Several servers in one process (the test suites run many) take turns
+// step by step through the process's one `Turnstile`.
 
 import Engine
 import Foundation
@@ -35,11 +35,12 @@ public struct SchedulerStatistics: Sendable, Equatable {
     public var tokensOfCancelledSequences: Int
 }
 
-/// Runs generation requests on a fixed pool of engine worker threads.
+/// Runs generation requests with continuous batching on one engine thread.
 final class GenerationScheduler: Sendable {
     let model: ServedModel
     let maxBatch: Int
     let maxQueued: Int
+    let prefillChunk: Int
 
     private struct State {
         var queue: [SequenceJob] = []
@@ -48,7 +49,6 @@ final class GenerationScheduler: Sendable {
         var statistics = SchedulerStatistics(queued: 0, running: 0, completed: 0, cancelled: 0,
                                              generatedTokens: 0, tokensOfCancelledSequences: 0)
         var running: [ObjectIdentifier: SequenceJob] = [:]
-        var workersAlive = 0
 
         var waiting: Int { queue.count - queueHead }
     }
@@ -58,18 +58,16 @@ final class GenerationScheduler: Sendable {
     private let turnstile = Turnstile.engine
     private let stopped = DispatchSemaphore(value: 0)
 
-    init(model: ServedModel, maxBatch: Int, maxQueued: Int) {
+    init(model: ServedModel, maxBatch: Int, maxQueued: Int, prefillChunk: Int = 128) {
         self.model = model
         self.maxBatch = maxBatch
         self.maxQueued = maxQueued
-        state.withLock { $0.workersAlive = maxBatch }
-        for index in 0..<maxBatch {
-            let thread = Thread { [self] in self.workerLoop() }
-            thread.name = "iopo-exp engine \(index)"
-            // Debug builds keep large frames; the default secondary-thread stack is small.
-            thread.stackSize = 16 << 20
-            thread.start()
-        }
+        self.prefillChunk = prefillChunk
+        let thread = Thread { [self] in self.engineLoop() }
+        thread.name = "iopo-exp engine"
+        // Debug builds keep large frames; the default secondary-thread stack is small.
+        thread.stackSize = 16 << 20
+        thread.start()
     }
 
     var statistics: SchedulerStatistics {
@@ -106,7 +104,7 @@ final class GenerationScheduler: Sendable {
     }
 
     /// Stops taking work: queued sequences are cancelled, running ones finish (or stop at their
-    /// next token when `cancelRunning`). Returns when every worker thread has exited.
+    /// next token when `cancelRunning`). Returns when the engine thread has exited.
     func shutdown(cancelRunning: Bool) {
         let (queued, wasClosed) = state.withLock { state -> ([SequenceJob], Bool) in
             let wasClosed = state.closed
@@ -122,9 +120,7 @@ final class GenerationScheduler: Sendable {
         wakeup.lock()
         wakeup.broadcast()
         wakeup.unlock()
-        if !wasClosed {
-            for _ in 0..<maxBatch { stopped.wait() }
-        }
+        if !wasClosed { stopped.wait() }
     }
 
     /// Cancels every running sequence (each stops at its next token).
@@ -133,75 +129,102 @@ final class GenerationScheduler: Sendable {
         for job in running { job.cancelRequest() }
     }
 
-    // MARK: Workers
+    // MARK: The engine thread
 
-    private func nextJob() -> SequenceJob? {
+    /// Moves up to `room` queued jobs to running; waits for one when `wait` and none is queued.
+    /// Returns nil when the scheduler is closed and nothing is queued.
+    private func takeJobs(room: Int, wait: Bool) -> [SequenceJob]? {
         wakeup.lock()
         defer { wakeup.unlock() }
         while true {
-            let outcome: (SequenceJob?, Bool) = state.withLock { state in
-                if state.queueHead < state.queue.count {
+            let (jobs, closed): ([SequenceJob], Bool) = state.withLock { state in
+                var jobs: [SequenceJob] = []
+                while jobs.count < room && state.queueHead < state.queue.count {
                     let job = state.queue[state.queueHead]
                     state.queueHead += 1
                     state.running[ObjectIdentifier(job)] = job
-                    return (job, false)
+                    jobs.append(job)
                 }
-                return (nil, state.closed)
+                return (jobs, state.closed)
             }
-            if let job = outcome.0 { return job }
-            if outcome.1 { return nil }
+            if !jobs.isEmpty || !wait { return jobs }
+            if closed { return nil }
             wakeup.wait()
         }
     }
 
-    private func workerLoop() {
-        let generator = Generator(model: model.model)
+    /// A sequence in the batch.
+    private final class Running {
+        let job: SequenceJob
+        let slot: DecodeSlot
+        var output: OutputText
+        var cancelled = false
+
+        init(job: SequenceJob, slot: DecodeSlot, output: OutputText) {
+            self.job = job
+            self.slot = slot
+            self.output = output
+        }
+    }
+
+    private func engineLoop() {
+        let decoder = BatchDecoder(model: model.model)
         let gate = DispatchSemaphore(value: 0)
-        while let job = nextJob() {
-            let outcome = run(job, generator: generator, gate: gate)
-            state.withLock { state in
-                state.running[ObjectIdentifier(job)] = nil
-                state.statistics.generatedTokens += outcome.completionTokens
-                if outcome.finish == .cancelled {
-                    state.statistics.cancelled += 1
-                    state.statistics.tokensOfCancelledSequences += outcome.completionTokens
-                } else {
-                    state.statistics.completed += 1
+        var batch: [Running] = []
+        while true {
+            guard let admitted = takeJobs(room: maxBatch - batch.count, wait: batch.isEmpty) else { break }
+            for job in admitted {
+                let spec = job.spec
+                let request = BatchRequest(prompt: spec.promptTokens, maxNewTokens: spec.maxTokens, sampling: spec.sampling,
+                                           seed: spec.seed, stopTokenIds: spec.ignoreEOS ? [] : model.stopTokenIds)
+                do {
+                    let slot = try DecodeSlot(decoder: decoder, request: request)
+                    batch.append(Running(job: job, slot: slot, output: OutputText(tokenizer: model.tokenizer, stopStrings: spec.stopStrings)))
+                } catch {
+                    finish(job, SequenceOutcome(finish: .failed(error.description), text: "", completionTokens: 0))
                 }
             }
-            job.finish(outcome)
+            // Cancelled sequences leave before the step (a client gone during its prefill).
+            batch.removeAll { running in
+                guard running.job.isCancelled else { return false }
+                finish(running.job, SequenceOutcome(finish: .cancelled, text: "", completionTokens: running.slot.output.count))
+                return true
+            }
+            if batch.isEmpty { continue }
+
+            let feeds = batch.map { (sequence: $0.slot.sequence, tokens: $0.slot.nextFeed(prefillChunk: prefillChunk)) }
+            turnstile.enter(gate)
+            let logits: [[Float]]
+            do { logits = try decoder.step(feeds) } catch {
+                turnstile.leave()
+                for running in batch {
+                    finish(running.job, SequenceOutcome(finish: .failed("\(error)"), text: running.output.text, completionTokens: 0))
+                }
+                batch = []
+                continue
+            }
+            turnstile.leave()
+            var still: [Running] = []
+            for (index, running) in batch.enumerated() {
+                let job = running.job
+                let result = running.slot.advance(fed: feeds[index].tokens.count, logits: logits[index]) { token in
+                    job.emit(running.output.append(token))
+                    if running.output.matchedStop != nil { return true }
+                    if job.isCancelled {
+                        running.cancelled = true
+                        return true
+                    }
+                    return false
+                }
+                if let result { finish(job, outcome(result, running)) } else { still.append(running) }
+            }
+            batch = still
         }
         stopped.signal()
     }
 
-    /// Generates one sequence, streaming its text through the job.
-    private func run(_ job: SequenceJob, generator: Generator, gate: DispatchSemaphore) -> SequenceOutcome {
-        if job.isCancelled { return SequenceOutcome(finish: .cancelled, text: "", completionTokens: 0) }
-        let spec = job.spec
-        var output = OutputText(tokenizer: model.tokenizer, stopStrings: spec.stopStrings)
-        var cancelled = false
-        turnstile.enter(gate)
-        let result: GenerationResult
-        do {
-            result = try generator.generate(
-                prompt: spec.promptTokens, maxNewTokens: spec.maxTokens,
-                temperature: spec.sampling.temperature, topP: spec.sampling.topP, topK: spec.sampling.topK,
-                seed: spec.seed, stopTokenIds: spec.ignoreEOS ? [] : model.stopTokenIds
-            ) { token in
-                job.emit(output.append(token))
-                if output.matchedStop != nil { return true }
-                turnstile.pass(gate)
-                if job.isCancelled {
-                    cancelled = true
-                    return true
-                }
-                return false
-            }
-        } catch {
-            turnstile.leave()
-            return SequenceOutcome(finish: .failed(error.description), text: output.text, completionTokens: 0)
-        }
-        turnstile.leave()
+    /// The OpenAI-facing outcome of a finished sequence (its remaining text flushed).
+    private func outcome(_ result: GenerationResult, _ running: Running) -> SequenceOutcome {
         let finish: SequenceFinish
         var completionTokens = result.tokens.count
         switch result.finishReason {
@@ -211,9 +234,24 @@ final class GenerationScheduler: Sendable {
         case .length, .contextFull:
             finish = .length
         case .callback:
-            if let stop = output.matchedStop { finish = .stopString(stop) } else { finish = cancelled ? .cancelled : .length }
+            if let stop = running.output.matchedStop { finish = .stopString(stop) } else { finish = running.cancelled ? .cancelled : .length }
         }
-        if finish != .cancelled { job.emit(output.finish()) }
-        return SequenceOutcome(finish: finish, text: output.text, completionTokens: completionTokens)
+        if finish != .cancelled { running.job.emit(running.output.finish()) }
+        return SequenceOutcome(finish: finish, text: running.output.text, completionTokens: completionTokens)
+    }
+
+    /// Records a finished sequence and tells its request.
+    private func finish(_ job: SequenceJob, _ outcome: SequenceOutcome) {
+        state.withLock { state in
+            state.running[ObjectIdentifier(job)] = nil
+            state.statistics.generatedTokens += outcome.completionTokens
+            if outcome.finish == .cancelled {
+                state.statistics.cancelled += 1
+                state.statistics.tokensOfCancelledSequences += outcome.completionTokens
+            } else {
+                state.statistics.completed += 1
+            }
+        }
+        job.finish(outcome)
     }
 }

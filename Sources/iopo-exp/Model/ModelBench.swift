@@ -19,6 +19,7 @@ struct ModelBench: ParsableCommand {
     @Option(help: "Model config (.json or .toml) with Hugging Face field names: a randomly initialised model.") var config: String?
     @Option(help: "A real model instead of --config: \(ModelLocation.argumentHelp)") var model: String?
     @Option(help: "LoRA rank on every linear layer (alpha 2·rank); 0 trains every parameter.") var loraRank = 0
+    @Option(help: "Also measure the serving path's batched decode (BatchDecoder) at these batch sizes, comma-separated (e.g. 1,4,16).") var decodeBatches: String?
     @Option(help: "Sequences per training step.") var batch = 8
     @Option(help: "Tokens per training sequence.") var seq = 256
     @Option(help: "Timed training steps (after one untimed warm-up step); the fastest counts.") var trainSteps = 3
@@ -59,6 +60,22 @@ struct ModelBench: ParsableCommand {
         var decodeWeightBytesPerToken: Double
         /// The process's peak resident set (getrusage), after loading, training and decoding.
         var peakRSSBytes: Int
+        /// The batched, batch-invariant decode of the serving path at each batch size.
+        var batchedDecode: [BatchedDecode]
+        /// The row-invariant product kernel this CPU runs.
+        var rowProductKernel: String
+
+        struct BatchedDecode: Encodable {
+            var batch: Int
+            /// Generated tokens per second over all sequences (tokens after each one's first).
+            var tokensPerSecond: Double
+            /// Seconds to the first token of every sequence (all prompts prefilled in one step).
+            var prefillSeconds: Double
+
+            enum CodingKeys: String, CodingKey {
+                case batch, tokensPerSecond = "tokens_per_second", prefillSeconds = "prefill_seconds"
+            }
+        }
 
         enum CodingKeys: String, CodingKey {
             case blasCore = "blas_core", threads, parameters, matmulParameters = "matmul_parameters"
@@ -68,6 +85,7 @@ struct ModelBench: ParsableCommand {
             case prefillSeconds = "prefill_seconds", decodeSeconds = "decode_seconds", decodeTokensPerSecond = "decode_tokens_per_second"
             case decodeFlopsPerToken = "decode_flops_per_token", sgemmSize = "sgemm_size", sgemmPeakGflops = "sgemm_peak_gflops"
             case decodeWeightBytesPerToken = "decode_weight_bytes_per_token", peakRSSBytes = "peak_rss_bytes"
+            case batchedDecode = "batched_decode", rowProductKernel = "row_product_kernel"
         }
     }
 
@@ -76,6 +94,12 @@ struct ModelBench: ParsableCommand {
             throw CLIError.invalid("--batch, --train-steps, --decode-prompt, --decode-repeats must be ≥ 1, --seq and --decode-tokens ≥ 2, --sgemm-size and --lora-rank ≥ 0")
         }
         guard (config == nil) != (model == nil) else { throw CLIError.invalid("give exactly one of --config and --model") }
+        let batchSizes = try (decodeBatches?.split(separator: ",") ?? []).map { text -> Int in
+            guard let size = Int(text.trimmingCharacters(in: .whitespaces)), size >= 1 else {
+                throw CLIError.invalid("--decode-batches: \"\(text)\" is not a positive batch size")
+            }
+            return size
+        }
         try engine.apply()
         let model: DecoderModel
         if let config {
@@ -111,6 +135,9 @@ struct ModelBench: ParsableCommand {
                 if step > 0 { stepSeconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
             }
 
+            // Decoding measures the base network, as served: the adapters trained above are dropped.
+            if loraRank > 0 { model.detachLoRA() }
+
             // Decode: the first token arrives after the prefill; the rest are one cached step each.
             let prompt = randomTokens(decodePrompt)
             let generator = Generator(model: model)
@@ -130,6 +157,28 @@ struct ModelBench: ParsableCommand {
                 decoded = result.tokens.count - 1
             }
 
+            // Batched decode on the serving path: `batch` sequences of random prompts decoded together.
+            var batched: [Report.BatchedDecode] = []
+            for size in batchSizes {
+                let decoder = BatchDecoder(model: model)
+                var bestSeconds = Double.infinity, bestPrefill = Double.infinity
+                for _ in 0..<decodeRepeats {
+                    let fresh = (0..<size).map { _ in decoder.makeSequence(capacity: decodePrompt + decodeTokens) }
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    var logits = try decoder.step(fresh.map { ($0, randomTokens(decodePrompt)) })
+                    let afterPrefill = DispatchTime.now().uptimeNanoseconds
+                    for _ in 1..<decodeTokens {
+                        let next = logits.map { row in Int32(row.indices.max { row[$0] < row[$1] }!) }
+                        logits = try decoder.step(zip(fresh, next).map { ($0, [$1]) })
+                    }
+                    let end = DispatchTime.now().uptimeNanoseconds
+                    bestSeconds = min(bestSeconds, Double(end - afterPrefill) / 1e9)
+                    bestPrefill = min(bestPrefill, Double(afterPrefill - start) / 1e9)
+                }
+                batched.append(Report.BatchedDecode(batch: size, tokensPerSecond: Double(size * (decodeTokens - 1)) / bestSeconds,
+                                                    prefillSeconds: bestPrefill))
+            }
+
             let flops = ModelFlops(config: modelConfig)
             return Report(
                 blasCore: BLASRuntime.coreName, threads: BLASRuntime.threadCount,
@@ -144,7 +193,8 @@ struct ModelBench: ParsableCommand {
                 decodeFlopsPerToken: flops.decodePerToken(context: decodePrompt + decodeTokens / 2),
                 sgemmSize: sgemmSize, sgemmPeakGflops: sgemmSize > 0 ? Self.sgemmPeak(size: sgemmSize) : 0,
                 decodeWeightBytesPerToken: 4 * Double(flops.matmulParameters + modelConfig.hiddenSize),
-                peakRSSBytes: Self.peakResidentBytes())
+                peakRSSBytes: Self.peakResidentBytes(), batchedDecode: batched,
+                rowProductKernel: ProductKernel.rowInvariantName)
         }
         try Output.printJSON(report)
     }
