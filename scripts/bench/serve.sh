@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Serving benchmark: `iopo-exp serve` on an exported random-weight model of the paper-reproduction
-# size (hidden 256, 4 layers, 8 heads, 4 kv heads, intermediate 704, vocabulary 2048), beside
+# size (hidden 256, 4 layers, 8 heads, 4 kv heads, intermediate 704, vocabulary 2048), or with
+# MODEL=reference on SmolLM2-135M-Instruct (scripts/fetch-reference-model.sh; its float32 export),
+# or MODEL=PATH on any model the engine reads, beside
 # transformers `generate` on the same export, same prompts, same thread count. Decode tokens/s at
 # 1, 4 and 16 concurrent clients, time to first token, evaluation instructions/s; prints ratios.
 #
 #   scripts/bench/serve.sh                         # builds iopo-exp (release) first
 #   IOPO_EXP_BIN=path/to/iopo-exp scripts/bench/serve.sh
 #
-# Settings (environment): THREADS (default 2), PRESET (reproduction | tiny), MAX_TOKENS (128),
+# Settings (environment): THREADS (default 2), MODEL (see above), PRESET (reproduction | tiny), MAX_TOKENS (128),
 # REQUESTS (16 per concurrency level), EVAL_INSTRUCTIONS (32), MODEL_ARGS (extra demo-model
 # options, e.g. "--hidden-size 512 --layers 8"), SKIP_TRANSFORMERS=1 to measure ours only.
 # The transformers side runs in scripts/.venv-parity (scripts/parity/setup.sh creates it).
@@ -38,8 +40,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# shellcheck disable=SC2086
-"$bin" demo-model "$work/model" --preset "${PRESET:-reproduction}" ${MODEL_ARGS:-} >&2
+case "${MODEL:-}" in
+    "")
+        # shellcheck disable=SC2086
+        "$bin" demo-model "$work/model" --preset "${PRESET:-reproduction}" ${MODEL_ARGS:-} >&2 ;;
+    reference) "$bin" model export "$("$root/scripts/fetch-reference-model.sh")" --hf "$work/model" >&2 ;;
+    *) "$bin" model export "$MODEL" --hf "$work/model" >&2 ;;
+esac
 "$bin" data synth --train-quadruples 1 --eval-in-domain "${EVAL_INSTRUCTIONS:-32}" --eval-out-of-domain 1 --out "$work/data" > /dev/null
 eval_data="$(ls "$work"/data/eval/in-domain-*.jsonl | head -n 1)"
 

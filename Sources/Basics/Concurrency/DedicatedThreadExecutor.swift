@@ -14,7 +14,7 @@ import Foundation
 /// out. Instances live for the whole process (the threads never exit): use the shared ones.
 public final class DedicatedThreadExecutor: TaskExecutor, @unchecked Sendable {
     /// The executor of HTTP servers: their connections and request handlers. Its jobs are short
-    /// (parse, tokenize, hand over to engine threads, write), so two threads keep up.
+    /// (parse, tokenize, hand over to the engine thread, write), so two threads keep up.
     public static let servers = DedicatedThreadExecutor(name: "iopo-exp server", threads: 2)
 
     /// The executor of async work that a synchronous caller waits for (an evaluation client, the

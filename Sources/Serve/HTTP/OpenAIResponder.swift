@@ -6,7 +6,7 @@
 //   POST /v1/completions        text completion, streaming or not
 //   POST /v1/chat/completions   chat completion with the Qwen2 chat template, streaming or not
 //
-// Generation runs on the scheduler's engine threads; this type only parses, tokenizes, checks
+// Generation runs on the scheduler's engine thread; this type only parses, tokenizes, checks
 // limits, queues, and writes what comes back. A streamed response stops its sequences when a
 // write fails (the client went away) or the handler is cancelled.
 

@@ -20,7 +20,7 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var host: String
     /// 0 picks a free port.
     public var port: Int
-    /// Most sequences generated at once; more wait in the queue.
+    /// Most sequences generated at once (one continuous batch); more wait in the queue.
     public var maxBatch: Int
     /// Most sequences waiting; beyond this requests get 503.
     public var maxQueued: Int
@@ -36,7 +36,7 @@ public struct ServeConfiguration: Sendable, Equatable {
     /// generation streaming) never counts as idle.
     public var idleTimeout: Duration
 
-    public init(host: String = "127.0.0.1", port: Int = 0, maxBatch: Int = 4, maxQueued: Int = 4096,
+    public init(host: String = "127.0.0.1", port: Int = 0, maxBatch: Int = 16, maxQueued: Int = 4096,
                 maxBodyBytes: Int = 4 << 20, shutdownGracePeriod: Duration = .seconds(30), logLevel: Logger.Level = .warning,
                 idleTimeout: Duration = .seconds(30)) {
         self.host = host
@@ -59,7 +59,7 @@ public struct ServeConfiguration: Sendable, Equatable {
     }
 }
 
-/// A running OpenAI-compatible server over one model. Its engine threads live until `stop()`:
+/// A running OpenAI-compatible server over one model. Its engine thread lives until `stop()`:
 /// every server started must be stopped.
 public final class OpenAIServer: Sendable {
     /// The bound host and port (the actual port when 0 was asked for).
@@ -144,7 +144,7 @@ public final class OpenAIServer: Sendable {
 
     /// Shuts down gracefully: no new connections; requests in flight finish, and generations
     /// still running after the grace period are cancelled (their streams end with finish_reason
-    /// "abort"). Returns when the server and its engine threads have stopped. Calling it again
+    /// "abort"). Returns when the server and its engine thread have stopped. Calling it again
     /// waits for the first call's shutdown.
     public func stop() async {
         let first = stopState.withLock { stopping -> Bool in

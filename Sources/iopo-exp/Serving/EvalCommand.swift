@@ -25,7 +25,7 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Serve this model (Hugging Face directory, GGUF file or stored id) for the evaluation instead of using --endpoint.") var modelDir: String?
     @OptionGroup var storeOptions: StoreOptions
     @Option(help: "With --model-dir: a PEFT LoRA adapter to apply.") var adapter: String?
-    @Option(help: "With --model-dir: engine threads of the server (default: --concurrency, at most 16).") var maxBatch: Int?
+    @Option(help: "With --model-dir: the server's largest batch (default: --concurrency, at most 16).") var maxBatch: Int?
     @Option(help: "Environment variable holding the model endpoint's API key (none is sent by default).") var apiKeyEnv: String?
     @Option(help: ArgumentHelp("Judge the responses in this JSONL file instead of querying a model: IFEval's input_response_data.jsonl ({\"prompt\", \"response\"} lines, matched by prompt) or a responses.jsonl written by eval (matched by dataset and id).", valueName: "file"))
     var responsesFrom: String?

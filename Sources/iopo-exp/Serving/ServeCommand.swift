@@ -12,9 +12,10 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Endpoints: GET /v1/models, POST /v1/completions, POST /v1/chat/completions (the model's own \
             chat template), GET /health. Prints `listening on http://HOST:PORT` on stdout once the socket \
-            listens (--port 0 picks a free port). Requests run on --max-batch engine threads, one token \
-            at a time each; a request's output is the same alone or among others. Requests without a \
-            seed use seed 0. SIGINT/SIGTERM shut down gracefully (a second one cancels generations).
+            listens (--port 0 picks a free port). Continuous batching: up to --max-batch sequences \
+            advance together, one batched step per token, a new request's prompt fed in chunks between \
+            steps; the rest wait in the queue. A request's output is bit-identical alone or among \
+            others (batch-invariant kernels; docs/serving.md). Requests without a seed use seed 0. SIGINT/SIGTERM shut down gracefully (a second one cancels generations).
             """)
 
     @Argument(help: "The model: a Hugging Face directory (config.json, model.safetensors, tokenizer.json), a GGUF file or a stored id.")
@@ -24,7 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port to bind; 0 picks a free one.") var port = 0
     @Option(help: "The model name clients request (default: MODEL_DIR as given).") var servedModelName: String?
-    @Option(help: "Most sequences generated at once; more requests wait in the queue.") var maxBatch = 4
+    @Option(help: "Most sequences generated at once (one batched step); more requests wait in the queue.") var maxBatch = 16
     @Option(help: "Largest request body in bytes; larger ones get 413.") var maxBodyBytes = 4 << 20
     @Option(help: "Seconds a shutdown waits for generations in flight before cancelling them.") var shutdownGraceSeconds = 30.0
     @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice, or OPENBLAS_NUM_THREADS).") var threads: Int?
@@ -53,7 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
             return try await OpenAIServer.start(model: model, configuration: configuration)
         }
         ServingCLI.printLine("listening on \(server.address)")
-        ServingCLI.printError("serving \(server.model.name) (context \(server.model.contextLength) tokens, \(maxBatch) engine threads); OpenAI base URL \(server.baseURL)")
+        ServingCLI.printError("serving \(server.model.name) (context \(server.model.contextLength) tokens, batches of up to \(maxBatch) sequences); OpenAI base URL \(server.baseURL)")
         await server.runUntilSignalled()
         ServingCLI.printError("stopped")
     }
