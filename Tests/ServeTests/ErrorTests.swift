@@ -86,6 +86,31 @@ let badRequests: [BadRequest] = [
         }
     }
 
+    /// A full queue answers 429 with Retry-After and an OpenAI-shaped body; the server carries on.
+    @Test func aFullQueueIs429WithRetryAfter() async throws {
+        try await withServer(ServeConfiguration(maxBatch: 1, maxQueued: 1)) { server in
+            let long = #"{"prompt": "busy", "max_tokens": 400, "ignore_eos": true, "temperature": 0}"#
+            // One running, one queued, then every further request is refused until they finish.
+            let results = try await withThrowingTaskGroup(of: HTTPResult.self) { group in
+                for _ in 0..<12 { group.addTask { try await post(server, "/v1/completions", long) } }
+                var results: [HTTPResult] = []
+                for try await result in group { results.append(result) }
+                return results
+            }
+            let refused = results.filter { $0.status == 429 }
+            #expect(results.filter { $0.status == 200 }.count >= 2, "\(results.map(\.status))")
+            #expect(!refused.isEmpty, "\(results.map(\.status))")
+            for result in refused {
+                #expect(result.headers.first(name: "Retry-After") == "1")
+                let error = try result.json()["error"]
+                #expect(error?["type"]?.stringValue == "RateLimitError" && error?["code"]?.intValue == 429)
+                #expect(error?["message"]?.stringValue?.contains("queued (limit 1)") == true)
+            }
+            let after = try await post(server, "/v1/completions", #"{"prompt": "again", "max_tokens": 2}"#)
+            #expect(after.status == 200)
+        }
+    }
+
     @Test func chunkedBodyOverTheLimitIs413() async throws {
         // Without Content-Length the server must count bytes itself and stop at the limit. The
         // idle timeout is not under test here: a client slowed down by a loaded machine can take

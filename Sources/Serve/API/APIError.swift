@@ -12,12 +12,15 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public var type: String
     public var message: String
     public var param: String?
+    /// Seconds a client should wait before retrying (sent as the `Retry-After` header).
+    public var retryAfterSeconds: Int?
 
-    public init(status: Int, type: String, message: String, param: String? = nil) {
+    public init(status: Int, type: String, message: String, param: String? = nil, retryAfterSeconds: Int? = nil) {
         self.status = status
         self.type = type
         self.message = message
         self.param = param
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     public var description: String { "\(status) \(type): \(message)" }
@@ -41,6 +44,11 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
 
     static func unavailable(_ message: String) -> APIError {
         APIError(status: 503, type: "ServiceUnavailableError", message: message)
+    }
+
+    /// The queue is full: 429 with Retry-After, as OpenAI's rate limits answer.
+    static func busy(_ message: String) -> APIError {
+        APIError(status: 429, type: "RateLimitError", message: message, retryAfterSeconds: 1)
     }
 
     static func internalError(_ message: String) -> APIError {

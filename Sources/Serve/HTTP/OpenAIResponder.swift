@@ -44,7 +44,9 @@ struct OpenAIResponder: HTTPResponder {
         do {
             return try await route(request)
         } catch let error as APIError {
-            return OpenAIResponder.json(error.json, status: error.status)
+            var response = OpenAIResponder.json(error.json, status: error.status)
+            if let seconds = error.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
+            return response
         } catch is CancellationError {
             throw CancellationError()
         } catch {

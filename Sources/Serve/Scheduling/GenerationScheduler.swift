@@ -79,15 +79,15 @@ final class GenerationScheduler: Sendable {
         }
     }
 
-    /// Queues `specs` as one request. Throws a 503 error when the server is shutting down or the
-    /// queue is full.
+    /// Queues `specs` as one request. Throws a 503 error when the server is shutting down, a 429
+    /// (with Retry-After) when the queue is full.
     func submit(_ specs: [SequenceSpec]) throws(APIError) -> RequestHandle {
         let handle = RequestHandle(sequences: specs.count)
         let jobs = specs.map { SequenceJob(spec: $0, request: handle) }
         let refusal: APIError? = state.withLock { state in
             if state.closed { return .unavailable("the server is shutting down") }
             if state.waiting + jobs.count > maxQueued {
-                return .unavailable("the server is busy: \(state.waiting) sequences are queued (limit \(maxQueued)); retry later")
+                return .busy("the server is busy: \(state.waiting) sequences are queued (limit \(maxQueued)); retry later")
             }
             if state.queueHead > 1024 && state.queueHead * 2 > state.queue.count {
                 state.queue.removeFirst(state.queueHead)
