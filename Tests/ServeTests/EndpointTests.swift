@@ -27,6 +27,35 @@ import Testing
         }
     }
 
+    /// GET /metrics: Prometheus text with vLLM's names, counting what the server did.
+    @Test func metricsCountRequestsTokensAndLatencies() async throws {
+        try await withServer { server in
+            let first = try await post(server, "/v1/completions", #"{"prompt": "count me", "max_tokens": 7, "ignore_eos": true}"#)
+            let second = try await post(server, "/v1/chat/completions",
+                                        #"{"messages": [{"role": "user", "content": "and me"}], "max_tokens": 5, "ignore_eos": true}"#)
+            #expect(first.status == 200 && second.status == 200)
+            let missing = try await send(server, .GET, "/nowhere")
+            #expect(missing.status == 404)
+            let usages = try [first, second].map { try $0.json()["usage"] }
+            let prompt = usages.compactMap { $0?["prompt_tokens"]?.intValue }.reduce(0, +)
+
+            let metrics = try await send(server, .GET, "/metrics")
+            #expect(metrics.status == 200)
+            #expect(metrics.headers.first(name: "Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+            let lines = Set(metrics.text.split(separator: "\n").map(String.init))
+            for expected in ["vllm:generation_tokens_total 12", "vllm:prompt_tokens_total \(prompt)",
+                             #"vllm:request_success_total{finished_reason="length"} 2"#,
+                             "vllm:num_requests_running 0.0", "vllm:num_requests_waiting 0.0",
+                             "vllm:time_to_first_token_seconds_count 2", "vllm:time_per_output_token_seconds_count 10",
+                             #"http_requests_total{handler="/v1/completions",method="POST",status="200"} 1"#,
+                             #"http_requests_total{handler="other",method="GET",status="404"} 1"#,
+                             "# TYPE vllm:time_to_first_token_seconds histogram"] {
+                #expect(lines.contains(expected), "missing \(expected) in\n\(metrics.text)")
+            }
+            #expect(try await send(server, .POST, "/metrics", body: "{}").status == 405)
+        }
+    }
+
     @Test func chatCompletionMatchesTheEngine() async throws {
         try await withServer { server in
             let reply = try await post(server, "/v1/chat/completions", """

@@ -41,17 +41,24 @@ struct OpenAIResponder: HTTPResponder {
     let counter = ResponseCounter()
 
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+        let response: Response
         do {
-            return try await route(request)
+            response = try await route(request)
         } catch let error as APIError {
-            var response = OpenAIResponder.json(error.json, status: error.status)
-            if let seconds = error.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
-            return response
+            var refusal = OpenAIResponder.json(error.json, status: error.status)
+            if let seconds = error.retryAfterSeconds { refusal.headers[.retryAfter] = String(seconds) }
+            response = refusal
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            return OpenAIResponder.json(APIError.internalError("\(error)").json, status: 500)
+            response = OpenAIResponder.json(APIError.internalError("\(error)").json, status: 500)
         }
+        // Unknown paths are counted under one handler, so a scanner cannot grow the label set.
+        let known = ["/health", "/metrics", "/v1/models", "/v1/completions", "/v1/chat/completions"]
+        let path = request.uri.path
+        scheduler.metrics.response(handler: known.contains(path) ? path : "other", method: request.method.rawValue,
+                                   status: Int(response.status.code))
+        return response
     }
 
     private func route(_ request: Request) async throws -> Response {
@@ -61,6 +68,11 @@ struct OpenAIResponder: HTTPResponder {
         case "/health":
             guard method == .get else { throw APIError.methodNotAllowed(method.rawValue, path: path, allowed: "GET") }
             return Response(status: .ok)
+        case "/metrics":
+            guard method == .get else { throw APIError.methodNotAllowed(method.rawValue, path: path, allowed: "GET") }
+            let text = scheduler.metrics.text(scheduler.statistics)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         case "/v1/models":
             guard method == .get else { throw APIError.methodNotAllowed(method.rawValue, path: path, allowed: "GET") }
             return OpenAIResponder.json(ResponseShapes.modelList(model), status: 200)
@@ -71,7 +83,7 @@ struct OpenAIResponder: HTTPResponder {
             guard method == .post else { throw APIError.methodNotAllowed(method.rawValue, path: path, allowed: "POST") }
             return try await generate(request, endpoint: .chatCompletions)
         default:
-            throw APIError.notFound("no route \(method.rawValue) \(path); this server has /v1/models, /v1/completions, /v1/chat/completions and /health")
+            throw APIError.notFound("no route \(method.rawValue) \(path); this server has /v1/models, /v1/completions, /v1/chat/completions, /health and /metrics")
         }
     }
 

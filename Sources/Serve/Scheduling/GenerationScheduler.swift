@@ -41,6 +41,7 @@ final class GenerationScheduler: Sendable {
     let maxBatch: Int
     let maxQueued: Int
     let prefillChunk: Int
+    let metrics: ServerMetrics
 
     private struct State {
         var queue: [SequenceJob] = []
@@ -58,7 +59,8 @@ final class GenerationScheduler: Sendable {
     private let turnstile = Turnstile.engine
     private let stopped = DispatchSemaphore(value: 0)
 
-    init(model: ServedModel, maxBatch: Int, maxQueued: Int, prefillChunk: Int = 128) {
+    init(model: ServedModel, maxBatch: Int, maxQueued: Int, prefillChunk: Int = 128, metrics: ServerMetrics = ServerMetrics()) {
+        self.metrics = metrics
         self.model = model
         self.maxBatch = maxBatch
         self.maxQueued = maxQueued
@@ -159,6 +161,8 @@ final class GenerationScheduler: Sendable {
         let slot: DecodeSlot
         var output: OutputText
         var cancelled = false
+        /// When the last token was generated (nil before the first).
+        var lastTokenAt: ContinuousClock.Instant?
 
         init(job: SequenceJob, slot: DecodeSlot, output: OutputText) {
             self.job = job
@@ -179,6 +183,7 @@ final class GenerationScheduler: Sendable {
                                            seed: spec.seed, stopTokenIds: spec.ignoreEOS ? [] : model.stopTokenIds)
                 do {
                     let slot = try DecodeSlot(decoder: decoder, request: request)
+                    metrics.promptTokens.increment(by: Int64(spec.promptTokens.count))
                     batch.append(Running(job: job, slot: slot, output: OutputText(tokenizer: model.tokenizer, stopStrings: spec.stopStrings)))
                 } catch {
                     finish(job, SequenceOutcome(finish: .failed(error.description), text: "", completionTokens: 0))
@@ -208,6 +213,14 @@ final class GenerationScheduler: Sendable {
             for (index, running) in batch.enumerated() {
                 let job = running.job
                 let result = running.slot.advance(fed: feeds[index].tokens.count, logits: logits[index]) { token in
+                    let now = ContinuousClock.now
+                    metrics.generationTokens.increment()
+                    if let last = running.lastTokenAt {
+                        metrics.timePerOutputToken.record(Self.seconds(now - last))
+                    } else {
+                        metrics.timeToFirstToken.record(Self.seconds(now - job.queuedAt))
+                    }
+                    running.lastTokenAt = now
                     job.emit(running.output.append(token))
                     if running.output.matchedStop != nil { return true }
                     if job.isCancelled {
@@ -240,8 +253,14 @@ final class GenerationScheduler: Sendable {
         return SequenceOutcome(finish: finish, text: running.output.text, completionTokens: completionTokens)
     }
 
+    private static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
     /// Records a finished sequence and tells its request.
     private func finish(_ job: SequenceJob, _ outcome: SequenceOutcome) {
+        metrics.sequenceFinished(outcome.finish)
         state.withLock { state in
             state.running[ObjectIdentifier(job)] = nil
             state.statistics.generatedTokens += outcome.completionTokens

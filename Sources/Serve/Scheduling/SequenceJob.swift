@@ -49,6 +49,8 @@ enum SequenceEvent: Sendable {
 final class SequenceJob: Sendable {
     let spec: SequenceSpec
     private let request: RequestHandle
+    /// When the sequence was queued (time to first token counts from here).
+    let queuedAt = ContinuousClock.now
 
     init(spec: SequenceSpec, request: RequestHandle) {
         self.spec = spec
