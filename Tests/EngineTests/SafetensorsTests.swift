@@ -237,13 +237,11 @@ struct TemporaryDirectory: ~Copyable {
         let count = 4 << 20
         let values = (0..<count).map { Float($0 % 1000) * 0.001 }
         let tensors = [NamedTensor(name: "big", shape: [count / 1024, 1024], values: values)]
-        let clock = ContinuousClock()
-        let elapsed = try clock.measure {
-            try Safetensors.write(tensors, to: directory.file("big.safetensors"))
-            let read = try Safetensors.read(directory.file("big.safetensors"))
-            let same = read[0].values == values  // a Bool, so a failure does not print 16 MB
-            #expect(same, "values differ after the round trip")
-        }
-        #expect(elapsed < .seconds(5), "16 MB round trip took \(elapsed)")
+        // Its speed is the benchmarks' business (scripts/bench/gguf.sh loads 540 MB this way).
+        try Safetensors.write(tensors, to: directory.file("big.safetensors"))
+        let read = try Safetensors.read(directory.file("big.safetensors"))
+        let same = read[0].values == values  // a Bool, so a failure does not print 16 MB
+        #expect(same, "values differ after the round trip")
+        #expect(read[0].shape == [count / 1024, 1024])
     }
 }

@@ -208,17 +208,14 @@ private let sharedTokenizer: BPETokenizer = {
         }
     }
 
-    @Test func encodeIsFastWithTheCache() {
+    /// The word cache changes nothing: a second and third pass over 1,000 strings (served from
+    /// the cache) give the first pass's ids. (Encoding speed is measured by the benchmarks, not
+    /// asserted here.)
+    @Test func encodeGivesTheSameIdsFromTheCache() {
         let texts = TokenizerParityCases.testStrings(count: 1000)
-        let clock = ContinuousClock()
-        var total = 0
-        let elapsed = clock.measure {
-            for _ in 0..<3 { for text in texts { total += tokenizer.encode(text).count } }
-        }
-        #expect(total > 0)
-        // Generous even for a debug build on a shared machine; a regression to quadratic or
-        // uncached merging takes far longer.
-        #expect(elapsed < .seconds(10), "3000 encodes took \(elapsed)")
+        let first = texts.map { tokenizer.encode($0) }
+        #expect(first.contains { !$0.isEmpty })
+        for _ in 0..<2 { #expect(texts.map { tokenizer.encode($0) } == first) }
     }
 }
 

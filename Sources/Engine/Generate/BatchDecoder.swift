@@ -77,12 +77,7 @@ public final class BatchDecoder {
         positions.withUnsafeBufferPointer {
             ropeTables(cos: work.cosTable.pointer, sin: work.sinTable.pointer, positions: $0.baseAddress!, rows: rows, headDim: config.headDim, theta: config.ropeTheta)
         }
-        let acts = LayerActivations(
-            input: x, ln1: norm, rstd1: rstd,
-            qkv: work.qkv.pointer, attention: work.attention.pointer, attentionLSE: nil,
-            mid: work.mid.pointer, ln2: norm, rstd2: rstd,
-            gateUp: work.gateUp.pointer, act: work.act.pointer,
-            output: x, loraHidden: work.loraHidden.pointer)
+        let acts = work.layerActivations
         for l in 0..<config.numHiddenLayers {
             model.layerForward(l, rows: rows, acts: acts, cos: work.cosTable.pointer, sin: work.sinTable.pointer,
                                keyValues: .cachedSequences(segments, scratchPerRow: longest), adapters: model.adapters,

@@ -108,14 +108,7 @@ public final class Generator {
             ropeTables(cos: cosTable, sin: sinTable, positions: positionPointer.baseAddress!,
                        rows: n, headDim: config.headDim, theta: config.ropeTheta)
         }
-        // Layer views over the work buffers: the residual stream is updated in place (output
-        // aliases input), and both norms share one buffer (ln1 is consumed before ln2 is formed).
-        let acts = LayerActivations(
-            input: x, ln1: norm, rstd1: rstd,
-            qkv: work.qkv.pointer, attention: work.attention.pointer, attentionLSE: nil,
-            mid: work.mid.pointer, ln2: norm, rstd2: rstd,
-            gateUp: work.gateUp.pointer, act: work.act.pointer,
-            output: x, loraHidden: work.loraHidden.pointer)
+        let acts = work.layerActivations
         let adapters = useAdapters ? model.adapters : nil
         for l in 0..<config.numHiddenLayers {
             model.layerForward(l, rows: n, acts: acts, cos: cosTable, sin: sinTable,
@@ -216,5 +209,16 @@ final class DecodeBuffers {
         loraHidden = FloatBuffer(count: loraTargets * n * loraRank)
         cosTable = FloatBuffer(count: n * config.headDim / 2)
         sinTable = FloatBuffer(count: n * config.headDim / 2)
+    }
+
+    /// Layer views over the buffers: the residual stream is updated in place (output aliases
+    /// input), and both norms share one buffer (ln1 is consumed before ln2 is formed).
+    var layerActivations: LayerActivations {
+        LayerActivations(
+            input: x.pointer, ln1: norm.pointer, rstd1: rstd.pointer,
+            qkv: qkv.pointer, attention: attention.pointer, attentionLSE: nil,
+            mid: mid.pointer, ln2: norm.pointer, rstd2: rstd.pointer,
+            gateUp: gateUp.pointer, act: act.pointer,
+            output: x.pointer, loraHidden: loraHidden.pointer)
     }
 }
