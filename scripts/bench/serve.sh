@@ -51,6 +51,9 @@ esac
 eval_data="$(ls "$work"/data/eval/in-domain-*.jsonl | head -n 1)"
 
 export OPENBLAS_NUM_THREADS="$threads"
+# The loop below reads serve.out at once; create it first, or a slow background start
+# leaves sed no file to read (and `set -e` ends the script).
+: > "$work/serve.out"
 "$bin" serve "$work/model" --served-model-name bench --max-batch 16 --threads "$threads" > "$work/serve.out" 2> "$work/serve.err" &
 server=$!
 address=""

@@ -34,6 +34,9 @@ cleanup() {
 trap cleanup EXIT
 
 "$bin" demo-model "$work/model" > /dev/null
+# The loop below reads serve.out at once; create it first, or a slow background start
+# leaves sed no file to read (and `set -e` ends the script).
+: > "$work/serve.out"
 "$bin" serve "$work/model" --served-model-name compat-tiny --port 0 > "$work/serve.out" 2> "$work/serve.err" &
 server=$!
 
