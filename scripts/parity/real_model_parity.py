@@ -78,6 +78,18 @@ ANSWERS = [
 ]
 
 
+def engine_dump(binary, model_path, work, name, request, *options):
+    """Runs `iopo-exp model parity-dump` on `request` (written to WORK/NAME-request.json) and
+    returns the engine's result."""
+    request_path, result_path = os.path.join(work, f"{name}-request.json"), os.path.join(work, f"{name}-engine.json")
+    with open(request_path, "w") as handle:
+        json.dump(request, handle)
+    subprocess.run([binary, "model", "parity-dump", model_path, *options, "--tokens", request_path, "--out", result_path],
+                   check=True, stdout=subprocess.DEVNULL)
+    with open(result_path) as handle:
+        return json.load(handle)
+
+
 def float64_everywhere(model):
     """Makes a float64 model compute in float64 throughout: transformers' RMSNorm casts to float32
     and its rotary embedding computes angles in float32 whatever the model's dtype."""
@@ -152,14 +164,8 @@ def lora_step(binary, gguf_path, work, model, tokenizer, messages):
         answer_ids = tokenizer(answer + "<|im_end|>", add_special_tokens=False).input_ids
         sequences.append(prompt_ids + answer_ids)
         loss_masks.append([0] * len(prompt_ids) + [1] * len(answer_ids))
-    request_path, result_path = os.path.join(work, "lora-request.json"), os.path.join(work, "lora-engine.json")
-    with open(request_path, "w") as handle:
-        json.dump({"input_ids": sequences, "loss_mask": loss_masks, "last_logits_only": True}, handle)
-    subprocess.run([binary, "model", "parity-dump", gguf_path, "--adapter", adapter, "--tokens", request_path,
-                    "--out", result_path, "--threads", os.environ.get("PARITY_THREADS", "2")],
-                   check=True, stdout=subprocess.DEVNULL)
-    with open(result_path) as handle:
-        engine = json.load(handle)
+    engine = engine_dump(binary, gguf_path, work, "lora", {"input_ids": sequences, "loss_mask": loss_masks, "last_logits_only": True},
+                         "--adapter", adapter, "--threads", os.environ.get("PARITY_THREADS", "2"))
     ours = {name: torch.tensor(values, dtype=torch.float64) for name, values in engine["gradients"].items()}
 
     loss32, peft32 = peft_loss_and_gradients(model, adapter, sequences, loss_masks, torch.float32)
@@ -232,13 +238,8 @@ def main():
     #     published pre-tokenizer they may differ only where whitespace precedes a digit.
     from tokenizers import Tokenizer
     strings = test_strings(2000) + PROMPTS
-    encode_request, encode_result = os.path.join(work, "encode.json"), os.path.join(work, "encoded.json")
-    with open(encode_request, "w") as handle:
-        json.dump({"input_ids": [[0]], "skip_gradients": True, "last_logits_only": True, "encode": strings}, handle)
-    subprocess.run([binary, "model", "parity-dump", gguf_path, "--tokens", encode_request, "--out", encode_result],
-                   check=True, stdout=subprocess.DEVNULL)
-    with open(encode_result) as handle:
-        engine_ids = json.load(handle)["encoded"]
+    engine_ids = engine_dump(binary, gguf_path, work, "encode",
+                             {"input_ids": [[0]], "skip_gradients": True, "last_logits_only": True, "encode": strings})["encoded"]
     ours = Tokenizer.from_file(os.path.join(exported, "tokenizer.json"))
     as_transformers = Tokenizer.from_file(os.path.join(exported, "tokenizer.json"))
     as_transformers.pre_tokenizer = tokenizer.backend_tokenizer.pre_tokenizer
@@ -290,13 +291,7 @@ def main():
         "skip_gradients": True,
         "generate": [{"prompt_ids": p, "max_new_tokens": tokens_n, "eos_token_id": eos} for p in ids],
     }
-    request_path, result_path = os.path.join(work, "request.json"), os.path.join(work, "engine.json")
-    with open(request_path, "w") as handle:
-        json.dump(request, handle)
-    subprocess.run([binary, "model", "parity-dump", gguf_path, "--tokens", request_path, "--out", result_path,
-                    "--threads", os.environ.get("PARITY_THREADS", "2")], check=True, stdout=subprocess.DEVNULL)
-    with open(result_path) as handle:
-        engine = json.load(handle)
+    engine = engine_dump(binary, gguf_path, work, "logits", request, "--threads", os.environ.get("PARITY_THREADS", "2"))
 
     worst = 0.0
     with torch.no_grad():
@@ -329,13 +324,8 @@ def main():
 
     # The engine's own chat rendering (its Jinja interpreter on the GGUF's template) against
     # transformers' apply_chat_template on the same file.
-    render_request, render_result = os.path.join(work, "render.json"), os.path.join(work, "rendered.json")
-    with open(render_request, "w") as handle:
-        json.dump({"input_ids": [[0]], "skip_gradients": True, "last_logits_only": True, "render_chat": messages}, handle)
-    subprocess.run([binary, "model", "parity-dump", gguf_path, "--tokens", render_request, "--out", render_result],
-                   check=True, stdout=subprocess.DEVNULL)
-    with open(render_result) as handle:
-        engine_rendered = json.load(handle)["rendered"]
+    engine_rendered = engine_dump(binary, gguf_path, work, "render",
+                                  {"input_ids": [[0]], "skip_gradients": True, "last_logits_only": True, "render_chat": messages})["rendered"]
     mismatched = [i for i, (ours_text, theirs_text) in enumerate(zip(engine_rendered, rendered)) if ours_text != theirs_text]
     for i in mismatched[:3]:
         print(f"  chat mismatch on {PROMPTS[i]!r}:\n    transformers {rendered[i]!r}\n    engine       {engine_rendered[i]!r}")
