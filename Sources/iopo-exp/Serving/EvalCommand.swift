@@ -90,9 +90,9 @@ struct EvalCommand: AsyncParsableCommand {
         throw CLIError.invalid("TRACE data needs a judge: --judge rule (synthetic data with checks) or --judge llm")
     }
 
-    /// One progress line on the terminal, rewritten in place.
-    @Sendable static func showProgress(_ progress: EvaluationProgress) {
-        let line = "\r\(progress.phase.rawValue) \(progress.done)/\(progress.total) (\(progress.cached) cached)\u{1B}[K"
+    /// One progress line on the terminal, rewritten in place, with the rate and ETA.
+    @Sendable static func showProgress(_ progress: EvaluationProgress, clock: EvaluationPhaseClock) {
+        let line = "\r" + progress.line(elapsed: clock.elapsed(progress.phase)) + "\u{1B}[K"
         FileHandle.standardError.write(Data(line.utf8))
         if progress.done == progress.total { FileHandle.standardError.write(Data("\n".utf8)) }
     }
@@ -133,7 +133,8 @@ struct EvalCommand: AsyncParsableCommand {
         let endpointURL: String = server?.baseURL ?? endpoint ?? ""
         let modelName: String = server?.model.name ?? model ?? ""
         let apiKey: String? = apiKeyEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
-        let report: (@Sendable (EvaluationProgress) -> Void)? = showProgress ? EvalCommand.showProgress : nil
+        let clock = EvaluationPhaseClock()
+        let report: (@Sendable (EvaluationProgress) -> Void)? = showProgress ? { @Sendable progress in EvalCommand.showProgress(progress, clock: clock) } : nil
         let config = EvaluationConfig(
             endpoint: endpointURL, model: modelName, apiKey: apiKey,
             datasets: specs, judge: kind, judgeSettings: judgeSettings, systemPrompt: systemPrompt,
