@@ -13,10 +13,24 @@
 public final class DecodeSequence {
     let cache: KVCache
     /// Tokens fed so far (the position of the next one).
-    public fileprivate(set) var length = 0
+    public internal(set) var length = 0
 
     init(config: DecoderConfig, capacity: Int) {
         cache = KVCache(config: config, capacity: capacity)
+    }
+}
+
+/// What one sequence is fed in a step.
+public struct DecodeFeed {
+    public var sequence: DecodeSequence
+    public var tokens: [Int32]
+    /// Return the logits after every fed row (prompt log probabilities), not only the last.
+    public var everyRow: Bool
+
+    public init(sequence: DecodeSequence, tokens: [Int32], everyRow: Bool = false) {
+        self.sequence = sequence
+        self.tokens = tokens
+        self.everyRow = everyRow
     }
 }
 
@@ -41,6 +55,13 @@ public final class BatchDecoder {
     /// Feeds each sequence its next tokens (in order; a sequence at most once per step) in one
     /// forward, and returns for each feed the logits [vocabSize] predicting the token after its last.
     public func step(_ feeds: [(sequence: DecodeSequence, tokens: [Int32])]) throws(GenerationError) -> [[Float]] {
+        try step(feeds.map { DecodeFeed(sequence: $0.sequence, tokens: $0.tokens) })
+    }
+
+    /// Feeds each sequence its next tokens (in order; a sequence at most once per step) in one
+    /// forward, and returns for each feed the logits predicting the token after its last row
+    /// [vocabSize], or after each of its rows [count, vocabSize] when the feed asks for every row.
+    public func step(_ feeds: [DecodeFeed]) throws(GenerationError) -> [[Float]] {
         let config = model.config
         var seen = Set<ObjectIdentifier>()
         var rows = 0, longest = 0
@@ -58,7 +79,8 @@ public final class BatchDecoder {
             longest = max(longest, end)
         }
         if feeds.isEmpty { return [] }
-        reserve(rows: rows, longest: longest, feeds: feeds.count)
+        let outputRows = feeds.reduce(0) { $0 + ($1.everyRow ? $1.tokens.count : 1) }
+        reserve(rows: rows, longest: longest, outputRows: outputRows)
 
         // Rows in feed order; each feed's rows are consecutive positions of its sequence.
         var tokens: [Int32] = [], positions: [Int32] = [], segments: [CachedRows] = []
@@ -83,27 +105,36 @@ public final class BatchDecoder {
                                keyValues: .cachedSequences(segments, scratchPerRow: longest), adapters: model.adapters,
                                attentionScratch: attentionScratch.pointer, products: .rowInvariant)
         }
-        // The last row of each feed: final norm and the output projection.
+        // The rows whose logits are wanted (each feed's last, or all of it): final norm and the
+        // output projection.
+        var outputStart: [Int] = [], next = 0
         for (f, segment) in segments.enumerated() {
-            (lastRows.pointer + f * c).update(from: x + (segment.rowStart + segment.count - 1) * c, count: c)
+            let count = feeds[f].everyRow ? segment.count : 1
+            (lastRows.pointer + next * c).update(from: x + (segment.rowStart + segment.count - count) * c, count: count * c)
+            outputStart.append(next)
+            next += count
         }
+        // outputRows ≤ rows, so the work buffers hold them.
         rmsNormForward(out: norm, rstd: rstd, inp: lastRows.pointer, weight: model.parameters.pointer + model.layout.finalNorm,
-                       rows: feeds.count, channels: c, eps: config.rmsNormEps)
+                       rows: outputRows, channels: c, eps: config.rmsNormEps)
         let vocab = config.vocabSize
         linearForward(out: logits.pointer, inp: norm, weight: model.parameters.pointer + model.layout.lmHead, bias: nil,
-                      rows: feeds.count, inFeatures: c, outFeatures: vocab, kernel: .rowInvariant)
+                      rows: outputRows, inFeatures: c, outFeatures: vocab, kernel: .rowInvariant)
         for feed in feeds { feed.sequence.length += feed.tokens.count }
-        return (0..<feeds.count).map { f in Array(UnsafeBufferPointer(start: logits.pointer + f * vocab, count: vocab)) }
+        return feeds.indices.map { f in
+            let count = feeds[f].everyRow ? feeds[f].tokens.count : 1
+            return Array(UnsafeBufferPointer(start: logits.pointer + outputStart[f] * vocab, count: count * vocab))
+        }
     }
 
-    private func reserve(rows: Int, longest: Int, feeds: Int) {
+    private func reserve(rows: Int, longest: Int, outputRows: Int) {
         let config = model.config
         let loraRank = model.adapters?.config.rank ?? 0, loraTargets = model.adapters?.config.targetModules.count ?? 0
         if rows > work.rows || loraRank > work.loraRank || loraTargets > work.loraTargets {
             work = DecodeBuffers(config: config, rows: max(rows, 2 * work.rows), loraRank: loraRank, loraTargets: loraTargets)
         }
         if attentionScratch.count < rows * longest { attentionScratch = FloatBuffer(count: max(rows * longest, 2 * attentionScratch.count)) }
-        if lastRows.count < feeds * config.hiddenSize { lastRows = FloatBuffer(count: feeds * config.hiddenSize) }
-        if logits.count < feeds * config.vocabSize { logits = FloatBuffer(count: feeds * config.vocabSize) }
+        if lastRows.count < outputRows * config.hiddenSize { lastRows = FloatBuffer(count: outputRows * config.hiddenSize) }
+        if logits.count < outputRows * config.vocabSize { logits = FloatBuffer(count: outputRows * config.vocabSize) }
     }
 }

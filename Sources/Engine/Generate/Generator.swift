@@ -42,6 +42,10 @@ public struct GenerationResult: Sendable, Equatable {
     public var tokens: [Int32]
     public var finishReason: FinishReason
     public var promptTokenCount: Int
+    /// When asked for: the log probability of each token of `tokens`.
+    public var logprobs: [TokenLogprob]? = nil
+    /// When asked for: the log probability of each prompt token after the first.
+    public var promptLogprobs: [TokenLogprob]? = nil
 }
 
 /// Generates tokens from a `DecoderModel`, one sequence at a time, with a KV cache.
