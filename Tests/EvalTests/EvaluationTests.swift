@@ -125,6 +125,22 @@ import Trace
         #expect(judgments.map { $0["followed_strict"] } == [.bool(true), .bool(false), .bool(true)])
     }
 
+    /// eval's default concurrency: what the server says it runs at once.
+    @Test func theServerAdvertisesItsBatchSize() async throws {
+        let server = try await startTinyServer()
+        let client = OpenAIClient(baseURL: server.baseURL)
+        let advertised = await client.advertisedConcurrency(model: "tiny")
+        // One model served: its entry is read whatever name is asked for.
+        let otherName = await client.advertisedConcurrency(model: "something-else")
+        await server.stop()
+        #expect(advertised == 3 && otherName == 3)
+        // A server that cannot be reached says nothing (eval falls back to 4).
+        #expect(await OpenAIClient(baseURL: server.baseURL).advertisedConcurrency(model: "tiny") == nil)
+        let silent = try await FakeEndpoint.start { _ in (200, #"{"object": "list", "data": [{"id": "m", "object": "model"}]}"#) }
+        #expect(await OpenAIClient(baseURL: silent.baseURL).advertisedConcurrency(model: "m") == nil)
+        await silent.stop()
+    }
+
     @Test func againstOurServerMatchesTheCheckers() async throws {
         let server = try await startTinyServer()
         let work = try TemporaryDirectory()

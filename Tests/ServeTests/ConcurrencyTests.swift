@@ -107,6 +107,43 @@ import Darwin
         }
     }
 
+    /// Evaluation prompts share a system prompt and the chat header: with prefix reuse they copy
+    /// its keys and values, and every answer is the one computed without reuse, byte for byte.
+    @Test func prefixReuseChangesNoAnswer() async throws {
+        let system = "You are a careful assistant. Follow every constraint of the instruction exactly. " + String(repeating: "Be precise. ", count: 12)
+        let requests: [(path: String, body: String, streamed: Bool)] = (0..<10).map { i in
+            ("/v1/chat/completions", #"{"messages": [{"role": "system", "content": "\#(system)"}, {"role": "user", "content": "Instruction \#(i): write \#(String(repeating: "more ", count: i))"}], "max_tokens": 12, "temperature": \#(i % 2 == 0 ? "0" : "0.7, \"seed\": 3"), "stream": \#(i % 3 == 0), "ignore_eos": true}"#, i % 3 == 0)
+        }
+        func answers(_ server: OpenAIServer) async throws -> [String] {
+            var sequential: [String] = []
+            for request in requests.prefix(3) { sequential.append(try await Self.outcome(server, request)) }
+            let rest = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                for index in 3..<requests.count { group.addTask { (index, try await Self.outcome(server, requests[index])) } }
+                var results: [Int: String] = [:]
+                for try await (index, value) in group { results[index] = value }
+                return results
+            }
+            return sequential + (3..<requests.count).map { rest[$0]! }
+        }
+        func counter(_ metrics: String, _ name: String) -> Double? {
+            metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
+        }
+        let without = try await withServer(ServeConfiguration(maxBatch: 4, prefixCacheTokens: 0)) { server in
+            let result = try await answers(server)
+            let metrics = try await send(server, .GET, "/metrics").text
+            #expect(counter(metrics, "vllm:prefix_cache_queries_total") == 0)
+            return result
+        }
+        try await withServer(ServeConfiguration(maxBatch: 4, prefixCacheTokens: 4096)) { server in
+            #expect(try await answers(server) == without)
+            let metrics = try await send(server, .GET, "/metrics").text
+            let queries = try #require(counter(metrics, "vllm:prefix_cache_queries_total"))
+            let hits = try #require(counter(metrics, "vllm:prefix_cache_hits_total"))
+            // Every request after the first finds at least the system prompt.
+            #expect(queries > 0 && hits >= 9 * 60, "\(hits) of \(queries) prompt tokens reused")
+        }
+    }
+
     /// Whether a TCP connection to the loopback port is accepted.
     static func accepts(port: Int) -> Bool { (try? RawConnection(port: port)) != nil }
 

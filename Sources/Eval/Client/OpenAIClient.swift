@@ -98,6 +98,21 @@ public struct OpenAIClient: Sendable {
         return try OpenAIClient.parseReply(body, url: url)
     }
 
+    /// How many sequences the server runs at once, as its `/v1/models` entry for `model` says in
+    /// `max_num_seqs` (vLLM's name for the setting; iopo-exp serve advertises its --max-batch).
+    /// nil when the server does not say or cannot be asked (one attempt, no retries).
+    public func advertisedConcurrency(model: String) async -> Int? {
+        var request = HTTPClientRequest(url: baseURL + "/models")
+        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+        guard let response = try? await evaluationHTTPClient.execute(request, timeout: .seconds(10)), response.status.code == 200,
+              var buffer = try? await response.body.collect(upTo: 4 << 20),
+              let document = try? JSONParser.parse(bytes: buffer.readBytes(length: buffer.readableBytes) ?? []),
+              let entries = document["data"]?.arrayValue else { return nil }
+        let entry = entries.first { $0["id"]?.stringValue == model } ?? (entries.count == 1 ? entries[0] : nil)
+        guard let value = entry?["max_num_seqs"]?.intValue, value >= 1 else { return nil }
+        return value
+    }
+
     static func parseReply(_ body: [UInt8], url: String) throws(EvaluationError) -> ChatReply {
         let document: JSONValue
         do throws(JSONSyntaxError) {

@@ -37,11 +37,19 @@ struct GenerationRequest: Sendable {
     var includeUsage: Bool
     /// vLLM's `ignore_eos`: generate through end-of-turn tokens up to max_tokens (benchmarks).
     var ignoreEOS: Bool
+    /// Log probabilities of the tokens with this many alternatives each (nil: none): completions'
+    /// `logprobs` N, chat's `logprobs: true` with `top_logprobs` N.
+    var logprobs: Int? = nil
+    /// Completions' `echo`: the prompt is returned before the completion (with its log
+    /// probabilities when `logprobs` is set).
+    var echo = false
 
     /// Most choices one request may ask for.
     static let maxChoices = 16
     /// Most prompts one completions request may carry.
     static let maxPrompts = 64
+    /// Most alternatives per position for `logprobs` / `top_logprobs` (OpenAI's chat limit, vLLM's default).
+    static let maxLogprobs = 20
 
     /// How request bodies are read: as the engine's interchange files, nested at most 64 deep
     /// (a real request needs a handful of levels).
@@ -76,8 +84,11 @@ struct GenerationRequest: Sendable {
         if endpoint == .chatCompletions, let value = try reader.integer("max_completion_tokens", in: Int(Int32.min)...Int(Int32.max)) {
             maxTokens = value
         }
-        if let maxTokens, maxTokens < 1 {
-            throw .badRequest("max_tokens must be at least 1, got \(maxTokens)",
+        let echo = endpoint == .completions ? try reader.bool("echo") ?? false : false
+        let logprobs = try reader.logprobs(endpoint: endpoint)
+        // Only an echoed prompt can be asked for with no completion (its log probabilities).
+        if let maxTokens, maxTokens < (echo ? 0 : 1) {
+            throw .badRequest("max_tokens must be at least \(echo ? "0 with echo" : "1"), got \(maxTokens)",
                               param: fields["max_completion_tokens"].map { _ in "max_completion_tokens" } ?? "max_tokens")
         }
         let temperature = try reader.number("temperature") ?? 1
@@ -86,7 +97,10 @@ struct GenerationRequest: Sendable {
             throw .badRequest("temperature must be a finite number ≥ 0, got \(temperature)", param: "temperature")
         }
         let topP = try reader.number("top_p") ?? 1
-        if !(topP > 0 && topP <= 1) { throw .badRequest("top_p must be in (0, 1], got \(topP)", param: "top_p") }
+        // Positive as the Float the sampler uses too: 1e-300 is 0 there.
+        if !(topP > 0 && topP <= 1) || !(Float(topP) > 0) {
+            throw .badRequest("top_p must be in (0, 1] and at least \(Float.leastNonzeroMagnitude), got \(topP)", param: "top_p")
+        }
         var topK = try reader.integer("top_k", in: Int(Int32.min)...Int(Int32.max)) ?? 0
         if topK < -1 { throw .badRequest("top_k must be -1 or 0 (disabled) or a positive integer, got \(topK)", param: "top_k") }
         if topK == -1 { topK = 0 }
@@ -106,7 +120,7 @@ struct GenerationRequest: Sendable {
             endpoint: endpoint, model: try reader.string("model"), prompts: prompts, maxTokens: maxTokens,
             sampling: SamplingParameters(temperature: Float(temperature), topP: Float(topP), topK: topK),
             seed: seed, stop: try reader.stop(), n: n, stream: stream, includeUsage: includeUsage,
-            ignoreEOS: try reader.bool("ignore_eos") ?? false)
+            ignoreEOS: try reader.bool("ignore_eos") ?? false, logprobs: logprobs, echo: echo)
     }
 }
 
@@ -165,6 +179,23 @@ private struct FieldReader {
         return number
     }
 
+    /// How many alternatives per token to return, or nil for no log probabilities. Completions:
+    /// `logprobs` is that number; chat: `logprobs` is a flag and `top_logprobs` the number.
+    func logprobs(endpoint: GenerationEndpoint) throws(APIError) -> Int? {
+        let range = 0...GenerationRequest.maxLogprobs
+        switch endpoint {
+        case .completions:
+            return try integer("logprobs", in: range)
+        case .chatCompletions:
+            let wanted = try bool("logprobs") ?? false
+            let top = try integer("top_logprobs", in: range)
+            if top != nil && !wanted {
+                throw .badRequest("top_logprobs can only be given when logprobs is true", param: "top_logprobs")
+            }
+            return wanted ? top ?? 0 : nil
+        }
+    }
+
     func stop() throws(APIError) -> [String] {
         guard let value = present("stop") else { return [] }
         var stops: [String]
@@ -203,6 +234,10 @@ private struct FieldReader {
             case "user", "assistant": templateRole = role
             default:
                 throw .badRequest("\(param).role \"\(role)\" is not supported; use system, user or assistant", param: param + ".role")
+            }
+            // Only an assistant turn may come without content (OpenAI: one that made tool calls).
+            if role != "assistant" && (message["content"] ?? .null).isNull {
+                throw .badRequest("\(param).content is required for a \(role) message", param: param + ".content")
             }
             messages.append(Engine.ChatMessage(role: templateRole, content: try content(message["content"], param: param + ".content")))
         }
@@ -282,11 +317,13 @@ private struct FieldReader {
         }
         if let value = present("repetition_penalty"), value.doubleValue != 1 { throw refuse("repetition_penalty", "only 1") }
         if let value = present("min_tokens"), value.doubleValue != 0 { throw refuse("min_tokens", "only 0") }
-        if let value = present("logprobs"), value.boolValue != false && !(endpoint == .completions && value.doubleValue == 0) {
-            throw refuse("logprobs", "log probabilities are not returned")
+        // vLLM's sampling extensions, accepted at their neutral values only.
+        if let value = present("min_p"), value.doubleValue != 0 { throw refuse("min_p", "only 0") }
+        if let value = present("stop_token_ids"), value.arrayValue?.isEmpty != true { throw refuse("stop_token_ids", "only []") }
+        if let value = present("skip_special_tokens"), value.boolValue != true { throw refuse("skip_special_tokens", "only true") }
+        if endpoint == .chatCompletions, let value = present("echo"), value.boolValue != false {
+            throw refuse("echo", "only on /v1/completions")
         }
-        if let value = present("top_logprobs"), value.doubleValue != 0 { throw refuse("top_logprobs", "log probabilities are not returned") }
-        if let value = present("echo"), value.boolValue != false { throw refuse("echo", "only false") }
         if let value = present("suffix"), value.stringValue != "" { throw refuse("suffix", "insertion is not implemented") }
         if let value = present("logit_bias"), value.objectValue?.isEmpty != true { throw refuse("logit_bias", "only {}") }
         if let value = present("tools"), value.arrayValue?.isEmpty != true { throw refuse("tools", "tool calling is not implemented") }

@@ -26,7 +26,9 @@ enum ResponseShapes {
         }
     }
 
-    static func modelList(_ model: ServedModel) -> JSONValue {
+    /// The served model; `max_num_seqs` (vLLM's name for its batch setting) tells clients how many
+    /// requests the server runs at once (iopo-exp eval's default concurrency).
+    static func modelList(_ model: ServedModel, maxBatch: Int) -> JSONValue {
         .object([
             "object": .string("list"),
             "data": .array([.object([
@@ -37,12 +39,21 @@ enum ResponseShapes {
                 "root": .string(model.root),
                 "parent": .null,
                 "max_model_len": .int(model.contextLength),
+                "max_num_seqs": .int(maxBatch),
             ])]),
         ])
     }
 
-    static func completion(id: String, created: Int, model: String, choices: [(index: Int, outcome: SequenceOutcome)],
-                           usage: JSONValue) -> JSONValue {
+    /// A finished choice as a response shows it: its text (with echo, the prompt's first) and its
+    /// `logprobs` object (null unless asked for).
+    struct Choice {
+        var index: Int
+        var outcome: SequenceOutcome
+        var text: String
+        var logprobs: JSONValue
+    }
+
+    static func completion(id: String, created: Int, model: String, choices: [Choice], usage: JSONValue) -> JSONValue {
         .object([
             "id": .string(id),
             "object": .string("text_completion"),
@@ -52,8 +63,8 @@ enum ResponseShapes {
                 let (finish, stop) = finishFields(choice.outcome.finish)
                 return .object([
                     "index": .int(choice.index),
-                    "text": .string(choice.outcome.text),
-                    "logprobs": .null,
+                    "text": .string(choice.text),
+                    "logprobs": choice.logprobs,
                     "finish_reason": finish,
                     "stop_reason": stop,
                 ])
@@ -62,8 +73,7 @@ enum ResponseShapes {
         ])
     }
 
-    static func chatCompletion(id: String, created: Int, model: String, choices: [(index: Int, outcome: SequenceOutcome)],
-                               usage: JSONValue) -> JSONValue {
+    static func chatCompletion(id: String, created: Int, model: String, choices: [Choice], usage: JSONValue) -> JSONValue {
         .object([
             "id": .string(id),
             "object": .string("chat.completion"),
@@ -75,10 +85,10 @@ enum ResponseShapes {
                     "index": .int(choice.index),
                     "message": .object([
                         "role": .string("assistant"),
-                        "content": .string(choice.outcome.text),
+                        "content": .string(choice.text),
                         "tool_calls": .array([]),
                     ]),
-                    "logprobs": .null,
+                    "logprobs": choice.logprobs,
                     "finish_reason": finish,
                     "stop_reason": stop,
                 ])
@@ -89,8 +99,9 @@ enum ResponseShapes {
 
     /// One streamed choice update. Chat chunks carry a `delta` object, completion chunks `text`.
     static func chunk(endpoint: GenerationEndpoint, id: String, created: Int, model: String, index: Int,
-                      chatDelta: JSONValue? = nil, text: String = "", finish: SequenceFinish? = nil) -> JSONValue {
-        var choice: [String: JSONValue] = ["index": .int(index), "logprobs": .null, "finish_reason": .null]
+                      chatDelta: JSONValue? = nil, text: String = "", logprobs: JSONValue = .null,
+                      finish: SequenceFinish? = nil) -> JSONValue {
+        var choice: [String: JSONValue] = ["index": .int(index), "logprobs": logprobs, "finish_reason": .null]
         if let finish {
             let (finishReason, stopReason) = finishFields(finish)
             choice["finish_reason"] = finishReason

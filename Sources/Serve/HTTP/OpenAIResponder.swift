@@ -75,7 +75,7 @@ struct OpenAIResponder: HTTPResponder {
                             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         case "/v1/models":
             guard method == .get else { throw APIError.methodNotAllowed(method.rawValue, path: path, allowed: "GET") }
-            return OpenAIResponder.json(ResponseShapes.modelList(model), status: 200)
+            return OpenAIResponder.json(ResponseShapes.modelList(model, maxBatch: scheduler.maxBatch), status: 200)
         case "/v1/completions":
             guard method == .post else { throw APIError.methodNotAllowed(method.rawValue, path: path, allowed: "POST") }
             return try await generate(request, endpoint: .completions)
@@ -117,16 +117,25 @@ struct OpenAIResponder: HTTPResponder {
         if let name = parsed.model, name != model.name {
             throw APIError.notFound("The model `\(name)` does not exist. This server serves `\(model.name)`.", param: "model")
         }
+        if parsed.stream && parsed.echo && parsed.logprobs != nil {
+            throw APIError.badRequest("echo with logprobs is not available when streaming; set stream to false", param: "echo")
+        }
         var specs: [SequenceSpec] = []
         var promptTokenCount = 0
+        /// With echo: each prompt's text, as the response starts its choices' text with it.
+        var echoed: [String] = []
         for (promptIndex, prompt) in parsed.prompts.enumerated() {
             let tokens = try tokenize(prompt)
             let maxTokens = try completionBudget(promptTokens: tokens.count, requested: parsed.maxTokens, endpoint: endpoint)
             promptTokenCount += tokens.count
+            if parsed.echo {
+                if case .text(let text) = prompt { echoed.append(text) } else { echoed.append(model.tokenizer.decode(tokens.map { Int($0) })) }
+            }
             for choice in 0..<parsed.n {
                 specs.append(SequenceSpec(choice: promptIndex * parsed.n + choice, promptTokens: tokens, maxTokens: maxTokens,
                                           sampling: parsed.sampling, seed: parsed.seed &+ UInt64(choice), stopStrings: parsed.stop,
-                                          ignoreEOS: parsed.ignoreEOS))
+                                          ignoreEOS: parsed.ignoreEOS, logprobs: parsed.logprobs,
+                                          promptLogprobs: parsed.echo ? parsed.logprobs : nil))
             }
         }
         let handle = try scheduler.submit(specs)
@@ -134,7 +143,9 @@ struct OpenAIResponder: HTTPResponder {
         let id = (endpoint == .chatCompletions ? "chatcmpl-" : "cmpl-") + String(number)
         let created = Int(Date().timeIntervalSince1970)
         let context = StreamContext(endpoint: endpoint, id: id, created: created, model: model.name,
-                                    choices: specs.count, promptTokens: promptTokenCount)
+                                    choices: specs.count, promptTokens: promptTokenCount,
+                                    echo: echoed.isEmpty ? nil : (0..<specs.count).map { echoed[$0 / parsed.n] },
+                                    logprobs: parsed.logprobs != nil, shapes: LogprobShapes(tokenizer: model.tokenizer))
         if parsed.stream {
             return streamingResponse(handle: handle, context: context, includeUsage: parsed.includeUsage)
         }
@@ -146,7 +157,27 @@ struct OpenAIResponder: HTTPResponder {
         } onCancel: {
             handle.cancel()
         }
-        let choices = outcomes.keys.sorted().map { (index: $0, outcome: outcomes[$0]!) }
+        let shapes = LogprobShapes(tokenizer: model.tokenizer)
+        let choices = outcomes.keys.sorted().map { index in
+            let outcome = outcomes[index]!
+            let prefix = echoed.isEmpty ? "" : echoed[index / parsed.n]
+            var logprobs = JSONValue.null
+            if parsed.logprobs != nil {
+                let generated = (outcome.logprobs ?? []).map { (token: $0.token, logprob: Optional($0)) }
+                switch endpoint {
+                case .chatCompletions:
+                    logprobs = shapes.chat(outcome.logprobs ?? [])
+                case .completions:
+                    var entries: [(token: Int32, logprob: TokenLogprob?)] = []
+                    if let prompt = outcome.promptLogprobs {
+                        entries.append((specs[index].promptTokens[0], nil))
+                        entries += prompt.map { (token: $0.token, logprob: Optional($0)) }
+                    }
+                    logprobs = shapes.completion(entries + generated)
+                }
+            }
+            return ResponseShapes.Choice(index: index, outcome: outcome, text: prefix + outcome.text, logprobs: logprobs)
+        }
         if let failed = choices.first(where: { if case .failed = $0.outcome.finish { true } else { false } }),
            case .failed(let reason) = failed.outcome.finish {
             throw APIError.internalError("generation failed: \(reason)")
@@ -217,6 +248,11 @@ struct OpenAIResponder: HTTPResponder {
         var model: String
         var choices: Int
         var promptTokens: Int
+        /// With echo: each choice's prompt text, sent before its completion.
+        var echo: [String]?
+        /// Whether chunks carry the log probabilities of their tokens.
+        var logprobs: Bool
+        var shapes: LogprobShapes
 
         func chunk(_ value: JSONValue) -> ByteBuffer {
             var bytes = Array("data: ".utf8)
@@ -240,13 +276,33 @@ struct OpenAIResponder: HTTPResponder {
                                 index: choice, chatDelta: .object(["role": .string("assistant"), "content": .string("")]))))
                         }
                     }
-                    var completionTokens = 0
-                    for await event in handle.events {
-                        switch event {
-                        case .text(let choice, let delta):
+                    if let echo = context.echo {
+                        for (choice, text) in echo.enumerated() {
                             try await writer.write(context.chunk(ResponseShapes.chunk(
                                 endpoint: context.endpoint, id: context.id, created: context.created, model: context.model,
-                                index: choice, text: delta)))
+                                index: choice, text: text)))
+                        }
+                    }
+                    var completionTokens = 0
+                    // Completions' text_offset of each choice's next token.
+                    var offsets = [Int](repeating: 0, count: context.choices)
+                    for await event in handle.events {
+                        switch event {
+                        case .text(let choice, let delta, let entries):
+                            var logprobs = JSONValue.null
+                            if context.logprobs {
+                                switch context.endpoint {
+                                case .chatCompletions:
+                                    logprobs = context.shapes.chat(entries)
+                                case .completions:
+                                    logprobs = context.shapes.completion(entries.map { (token: $0.token, logprob: Optional($0)) },
+                                                                         offset: offsets[choice])
+                                    offsets[choice] += entries.reduce(0) { $0 + context.shapes.text($1.token).count }
+                                }
+                            }
+                            try await writer.write(context.chunk(ResponseShapes.chunk(
+                                endpoint: context.endpoint, id: context.id, created: context.created, model: context.model,
+                                index: choice, text: delta, logprobs: logprobs)))
                         case .finished(let choice, let outcome):
                             completionTokens += outcome.completionTokens
                             try await writer.write(context.chunk(ResponseShapes.chunk(

@@ -22,8 +22,11 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var port: Int
     /// Most sequences generated at once (one continuous batch); more wait in the queue.
     public var maxBatch: Int
-    /// Most sequences waiting; beyond this requests get 503.
+    /// Most sequences waiting; beyond this requests get 429.
     public var maxQueued: Int
+    /// Prompt positions whose keys and values are kept for reuse by prompts that start the same
+    /// way (0 turns prefix reuse off). Each position costs layers × 2 × kv-heads × head-dim floats.
+    public var prefixCacheTokens: Int
     /// Largest request body accepted; larger bodies get 413.
     public var maxBodyBytes: Int
     /// How long a shutdown lets generations in flight finish before cancelling them.
@@ -37,12 +40,13 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var idleTimeout: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 0, maxBatch: Int = 16, maxQueued: Int = 4096,
-                maxBodyBytes: Int = 4 << 20, shutdownGracePeriod: Duration = .seconds(30), logLevel: Logger.Level = .warning,
+                prefixCacheTokens: Int = 4096, maxBodyBytes: Int = 4 << 20, shutdownGracePeriod: Duration = .seconds(30), logLevel: Logger.Level = .warning,
                 idleTimeout: Duration = .seconds(30)) {
         self.host = host
         self.port = port
         self.maxBatch = maxBatch
         self.maxQueued = maxQueued
+        self.prefixCacheTokens = prefixCacheTokens
         self.maxBodyBytes = maxBodyBytes
         self.shutdownGracePeriod = shutdownGracePeriod
         self.logLevel = logLevel
@@ -53,6 +57,7 @@ public struct ServeConfiguration: Sendable, Equatable {
         if port < 0 || port > 65535 { throw .invalidSetting(field: "port", detail: "\(port) is not in 0...65535") }
         if maxBatch < 1 || maxBatch > 256 { throw .invalidSetting(field: "max-batch", detail: "\(maxBatch) is not in 1...256") }
         if maxQueued < 1 { throw .invalidSetting(field: "max-queued", detail: "must be at least 1, got \(maxQueued)") }
+        if prefixCacheTokens < 0 { throw .invalidSetting(field: "prefix-cache-tokens", detail: "must not be negative, got \(prefixCacheTokens)") }
         if maxBodyBytes < 1024 { throw .invalidSetting(field: "max-body-bytes", detail: "must be at least 1024, got \(maxBodyBytes)") }
         if shutdownGracePeriod < .zero { throw .invalidSetting(field: "shutdown-grace-period", detail: "must not be negative") }
         if idleTimeout <= .zero { throw .invalidSetting(field: "idle-timeout", detail: "must be positive") }
@@ -94,7 +99,8 @@ public final class OpenAIServer: Sendable {
     /// Starts serving `model` and returns once the socket listens.
     public static func start(model: ServedModel, configuration: ServeConfiguration = ServeConfiguration()) async throws(ServeError) -> OpenAIServer {
         try configuration.validate()
-        let scheduler = GenerationScheduler(model: model, maxBatch: configuration.maxBatch, maxQueued: configuration.maxQueued)
+        let scheduler = GenerationScheduler(model: model, maxBatch: configuration.maxBatch, maxQueued: configuration.maxQueued,
+                                            prefixCacheTokens: configuration.prefixCacheTokens)
         let responder = OpenAIResponder(model: model, scheduler: scheduler, maxBodyBytes: configuration.maxBodyBytes)
         var logger = Logger(label: "iopo-exp.serve")
         logger.logLevel = configuration.logLevel

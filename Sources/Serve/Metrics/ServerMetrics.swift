@@ -2,6 +2,8 @@
 // named as vLLM names them where it has the metric, so existing dashboards and scrapers read them:
 //   vllm:num_requests_running / vllm:num_requests_waiting   gauges, sequences in the batch / queue
 //   vllm:prompt_tokens_total / vllm:generation_tokens_total counters
+//   vllm:prefix_cache_queries_total / vllm:prefix_cache_hits_total   counters, prompt tokens looked up
+//                                                           in the prefix cache / found there
 //   vllm:request_success_total{finished_reason}             counter: stop, length, abort, error
 //   vllm:time_to_first_token_seconds                        histogram, from queueing to first token
 //   vllm:time_per_output_token_seconds                      histogram, between a sequence's tokens
@@ -14,6 +16,8 @@ final class ServerMetrics: Sendable {
     private let registry = PrometheusCollectorRegistry()
     let promptTokens: Counter
     let generationTokens: Counter
+    let prefixCacheQueries: Counter
+    let prefixCacheHits: Counter
     private let running: Gauge
     private let waiting: Gauge
     let timeToFirstToken: ValueHistogram
@@ -22,6 +26,10 @@ final class ServerMetrics: Sendable {
     init() {
         promptTokens = registry.makeCounter(name: "vllm:prompt_tokens_total", help: "Prompt tokens of the sequences admitted to the batch.")
         generationTokens = registry.makeCounter(name: "vllm:generation_tokens_total", help: "Tokens generated.")
+        prefixCacheQueries = registry.makeCounter(name: "vllm:prefix_cache_queries_total",
+                                                  help: "Prompt tokens looked up in the prefix cache.")
+        prefixCacheHits = registry.makeCounter(name: "vllm:prefix_cache_hits_total",
+                                               help: "Prompt tokens whose keys and values came from the prefix cache.")
         running = registry.makeGauge(name: "vllm:num_requests_running", help: "Sequences in the running batch.")
         waiting = registry.makeGauge(name: "vllm:num_requests_waiting", help: "Sequences waiting in the queue.")
         timeToFirstToken = registry.makeValueHistogram(

@@ -41,6 +41,8 @@ final class GenerationScheduler: Sendable {
     let maxBatch: Int
     let maxQueued: Int
     let prefillChunk: Int
+    /// Prompt positions the prefix cache may hold (0: no prefix reuse).
+    let prefixCacheTokens: Int
     let metrics: ServerMetrics
 
     private struct State {
@@ -59,8 +61,10 @@ final class GenerationScheduler: Sendable {
     private let turnstile = Turnstile.engine
     private let stopped = DispatchSemaphore(value: 0)
 
-    init(model: ServedModel, maxBatch: Int, maxQueued: Int, prefillChunk: Int = 128, metrics: ServerMetrics = ServerMetrics()) {
+    init(model: ServedModel, maxBatch: Int, maxQueued: Int, prefillChunk: Int = 128, prefixCacheTokens: Int = 0,
+         metrics: ServerMetrics = ServerMetrics()) {
         self.metrics = metrics
+        self.prefixCacheTokens = prefixCacheTokens
         self.model = model
         self.maxBatch = maxBatch
         self.maxQueued = maxQueued
@@ -173,6 +177,7 @@ final class GenerationScheduler: Sendable {
 
     private func engineLoop() {
         let decoder = BatchDecoder(model: model.model)
+        let prefixCache = prefixCacheTokens > 0 ? PrefixCache(capacityTokens: prefixCacheTokens) : nil
         let gate = DispatchSemaphore(value: 0)
         var batch: [Running] = []
         while true {
@@ -180,10 +185,15 @@ final class GenerationScheduler: Sendable {
             for job in admitted {
                 let spec = job.spec
                 let request = BatchRequest(prompt: spec.promptTokens, maxNewTokens: spec.maxTokens, sampling: spec.sampling,
-                                           seed: spec.seed, stopTokenIds: spec.ignoreEOS ? [] : model.stopTokenIds)
+                                           seed: spec.seed, stopTokenIds: spec.ignoreEOS ? [] : model.stopTokenIds,
+                                           logprobs: spec.logprobs, promptLogprobs: spec.promptLogprobs)
                 do {
-                    let slot = try DecodeSlot(decoder: decoder, request: request)
+                    let slot = try DecodeSlot(decoder: decoder, request: request, prefixCache: prefixCache)
                     metrics.promptTokens.increment(by: Int64(spec.promptTokens.count))
+                    if prefixCache != nil {
+                        metrics.prefixCacheQueries.increment(by: Int64(spec.promptTokens.count))
+                        metrics.prefixCacheHits.increment(by: Int64(slot.reusedPromptTokens))
+                    }
                     batch.append(Running(job: job, slot: slot, output: OutputText(tokenizer: model.tokenizer, stopStrings: spec.stopStrings)))
                 } catch {
                     finish(job, SequenceOutcome(finish: .failed(error.description), text: "", completionTokens: 0))
@@ -197,7 +207,7 @@ final class GenerationScheduler: Sendable {
             }
             if batch.isEmpty { continue }
 
-            let feeds = batch.map { (sequence: $0.slot.sequence, tokens: $0.slot.nextFeed(prefillChunk: prefillChunk)) }
+            let feeds = batch.map { $0.slot.nextFeed(prefillChunk: prefillChunk) }
             turnstile.enter(gate)
             let logits: [[Float]]
             do { logits = try decoder.step(feeds) } catch {
@@ -221,7 +231,7 @@ final class GenerationScheduler: Sendable {
                         metrics.timeToFirstToken.record(Self.seconds(now - job.queuedAt))
                     }
                     running.lastTokenAt = now
-                    job.emit(running.output.append(token))
+                    job.emit(running.output.append(token), logprobs: job.spec.logprobs == nil ? [] : [running.slot.logprobs.last!])
                     if running.output.matchedStop != nil { return true }
                     if job.isCancelled {
                         running.cancelled = true
@@ -250,7 +260,8 @@ final class GenerationScheduler: Sendable {
             if let stop = running.output.matchedStop { finish = .stopString(stop) } else { finish = running.cancelled ? .cancelled : .length }
         }
         if finish != .cancelled { running.job.emit(running.output.finish()) }
-        return SequenceOutcome(finish: finish, text: running.output.text, completionTokens: completionTokens)
+        return SequenceOutcome(finish: finish, text: running.output.text, completionTokens: completionTokens,
+                               logprobs: result.logprobs, promptLogprobs: result.promptLogprobs)
     }
 
     private static func seconds(_ duration: Duration) -> Double {

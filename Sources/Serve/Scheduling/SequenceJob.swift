@@ -15,6 +15,10 @@ struct SequenceSpec: Sendable {
     var stopStrings: [String]
     /// Generate through end-of-turn tokens (vLLM's ignore_eos).
     var ignoreEOS: Bool
+    /// Log probabilities of the generated tokens with this many alternatives (nil: none).
+    var logprobs: Int? = nil
+    /// Log probabilities of the prompt tokens with this many alternatives (nil: none; echo).
+    var promptLogprobs: Int? = nil
 }
 
 /// How a sequence ended.
@@ -37,11 +41,17 @@ struct SequenceOutcome: Sendable, Equatable {
     var text: String
     /// Generated tokens, counting the end-of-turn token that stopped the sequence (as vLLM does).
     var completionTokens: Int
+    /// When asked for: one entry per generated token of the text (not the end-of-turn token).
+    var logprobs: [TokenLogprob]? = nil
+    /// When asked for: one entry per prompt token after the first.
+    var promptLogprobs: [TokenLogprob]? = nil
 }
 
 /// What a request hears from the scheduler, in order per choice.
 enum SequenceEvent: Sendable {
-    case text(choice: Int, delta: String)
+    /// New text, and the log probabilities of the tokens generated since the last event (when
+    /// asked for; the text of a token can arrive later than its entry).
+    case text(choice: Int, delta: String, logprobs: [TokenLogprob])
     case finished(choice: Int, SequenceOutcome)
 }
 
@@ -62,8 +72,8 @@ final class SequenceJob: Sendable {
     /// Cancels the whole request this sequence belongs to.
     func cancelRequest() { request.cancel() }
 
-    func emit(_ delta: String) {
-        if !delta.isEmpty { request.yield(.text(choice: spec.choice, delta: delta)) }
+    func emit(_ delta: String, logprobs: [TokenLogprob] = []) {
+        if !delta.isEmpty || !logprobs.isEmpty { request.yield(.text(choice: spec.choice, delta: delta, logprobs: logprobs)) }
     }
 
     func finish(_ outcome: SequenceOutcome) {

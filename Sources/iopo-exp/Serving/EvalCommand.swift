@@ -25,7 +25,7 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Serve this model (Hugging Face directory, GGUF file or stored id) for the evaluation instead of using --endpoint.") var modelDir: String?
     @OptionGroup var storeOptions: StoreOptions
     @Option(help: "With --model-dir: a PEFT LoRA adapter to apply.") var adapter: String?
-    @Option(help: "With --model-dir: the server's largest batch (default: --concurrency, at most 16).") var maxBatch: Int?
+    @Option(help: "With --model-dir: the server's largest batch (default: --concurrency, at most 16; 16 without it).") var maxBatch: Int?
     @Option(help: "Environment variable holding the model endpoint's API key (none is sent by default).") var apiKeyEnv: String?
     @Option(help: ArgumentHelp("Judge the responses in this JSONL file instead of querying a model: IFEval's input_response_data.jsonl ({\"prompt\", \"response\"} lines, matched by prompt) or a responses.jsonl written by eval (matched by dataset and id).", valueName: "file"))
     var responsesFrom: String?
@@ -49,7 +49,8 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "top_p (default: not sent).") var topP: Double?
     @Option(help: "max_tokens per response (default: not sent; the endpoint's own limit applies).") var maxTokens: Int?
     @Option(help: "Seed sent with every request.") var seed = 0
-    @Option(help: "Requests in flight at once.") var concurrency = 4
+    @Option(help: "Requests in flight at once (default: as many as the server runs at once, which iopo-exp serve advertises as max_num_seqs in /v1/models; 4 for a server that does not say).")
+    var concurrency: Int?
     @Option(help: "Evaluate only the first N records of each dataset.") var limit: Int?
     @Option(help: "Attempts per request (connection errors, 5xx, 429), with exponential backoff.") var retries = 6
     @Option(help: "Seconds before a request times out.") var timeout = 600.0
@@ -126,19 +127,25 @@ struct EvalCommand: AsyncParsableCommand {
             server = try await ServingCLI.mapErrors {
                 let served = try ServedModel.load(directory: try location.huggingFaceDirectory(), adapter: adapter.map { URL(fileURLWithPath: $0) },
                                                   name: model ?? "local")
-                return try await OpenAIServer.start(model: served, configuration: ServeConfiguration(maxBatch: maxBatch ?? min(concurrency, 16)))
+                return try await OpenAIServer.start(model: served, configuration: ServeConfiguration(maxBatch: maxBatch ?? min(concurrency ?? 16, 16)))
             }
             if !json { ServingCLI.printError("serving \(modelDir) at \(server!.baseURL) for the evaluation") }
         }
         let endpointURL: String = server?.baseURL ?? endpoint ?? ""
         let modelName: String = server?.model.name ?? model ?? ""
         let apiKey: String? = apiKeyEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
+        var inFlight = concurrency ?? 4
+        if concurrency == nil && responsesFrom == nil,
+           let advertised = await OpenAIClient(baseURL: endpointURL, apiKey: apiKey).advertisedConcurrency(model: modelName) {
+            inFlight = advertised
+            if !json { ServingCLI.printError("\(advertised) requests in flight: the server runs \(advertised) sequences at once") }
+        }
         let clock = EvaluationPhaseClock()
         let report: (@Sendable (EvaluationProgress) -> Void)? = showProgress ? { @Sendable progress in EvalCommand.showProgress(progress, clock: clock) } : nil
         let config = EvaluationConfig(
             endpoint: endpointURL, model: modelName, apiKey: apiKey,
             datasets: specs, judge: kind, judgeSettings: judgeSettings, systemPrompt: systemPrompt,
-            temperature: temperature, topP: topP, maxTokens: maxTokens, seed: seed, concurrency: concurrency, limit: limit,
+            temperature: temperature, topP: topP, maxTokens: maxTokens, seed: seed, concurrency: inFlight, limit: limit,
             outputDirectory: URL(fileURLWithPath: out), retry: RetryPolicy(maxAttempts: retries),
             requestTimeout: .milliseconds(Int64(timeout * 1000)), progress: report, responsesFile: responsesFrom)
         let result: EvaluationResult

@@ -10,11 +10,13 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve a model (Hugging Face directory, GGUF file or stored id) over an OpenAI-compatible HTTP API.",
         discussion: """
-            Endpoints: GET /v1/models, POST /v1/completions, POST /v1/chat/completions (the model's own \
-            chat template), GET /health. Prints `listening on http://HOST:PORT` on stdout once the socket \
+            Endpoints: GET /v1/models, POST /v1/completions (with logprobs and echo), POST \
+            /v1/chat/completions (the model's own chat template; logprobs, top_logprobs), GET /health, \
+            GET /metrics (Prometheus). Prints `listening on http://HOST:PORT` on stdout once the socket \
             listens (--port 0 picks a free port). Continuous batching: up to --max-batch sequences \
             advance together, one batched step per token, a new request's prompt fed in chunks between \
-            steps; the rest wait in the queue. A request's output is bit-identical alone or among \
+            steps; the rest wait in the queue. Prompts that start like one seen recently reuse its keys and \
+            values (--prefix-cache-tokens). A request's output is bit-identical alone or among \
             others (batch-invariant kernels; docs/serving.md). Requests without a seed use seed 0. SIGINT/SIGTERM shut down gracefully (a second one cancels generations).
             """)
 
@@ -26,6 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to bind; 0 picks a free one.") var port = 0
     @Option(help: "The model name clients request (default: MODEL_DIR as given).") var servedModelName: String?
     @Option(help: "Most sequences generated at once (one batched step); more requests wait in the queue.") var maxBatch = 16
+    @Option(help: "Prompt positions whose keys and values are kept so prompts sharing a prefix reuse them (0: off).") var prefixCacheTokens = 4096
     @Option(help: "Largest request body in bytes; larger ones get 413.") var maxBodyBytes = 4 << 20
     @Option(help: "Seconds a shutdown waits for generations in flight before cancelling them.") var shutdownGraceSeconds = 30.0
     @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice, or OPENBLAS_NUM_THREADS).") var threads: Int?
@@ -48,7 +51,8 @@ struct ServeCommand: AsyncParsableCommand {
         let server = try await ServingCLI.mapErrors {
             let model = try ServedModel.load(directory: try location.huggingFaceDirectory(),
                                              adapter: adapter.map { URL(fileURLWithPath: $0) }, name: servedModelName ?? modelDirectory)
-            let configuration = ServeConfiguration(host: host, port: port, maxBatch: maxBatch, maxBodyBytes: maxBodyBytes,
+            let configuration = ServeConfiguration(host: host, port: port, maxBatch: maxBatch, prefixCacheTokens: prefixCacheTokens,
+                                                   maxBodyBytes: maxBodyBytes,
                                                    shutdownGracePeriod: .milliseconds(Int64(shutdownGraceSeconds * 1000)),
                                                    idleTimeout: .milliseconds(Int64(idleTimeoutSeconds * 1000)))
             return try await OpenAIServer.start(model: model, configuration: configuration)
