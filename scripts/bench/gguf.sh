@@ -6,7 +6,7 @@
 #   load-gguf  `generate FILE.gguf --max-new-tokens 1` (read the GGUF straight into the model)
 #   load-dir   `generate DIR --max-new-tokens 1` on the model's Hugging Face export
 #   llama.cpp  llama-cpp-python loading the same file and evaluating one token (when installed by
-#              scripts/bench/real-model.sh), which keeps the weights quantised
+#              scripts/bench/llama-env.sh), which keeps the weights quantised
 # and the ratio load-gguf / load-dir (what reading a quantised file costs over float32 files).
 # Each is the best of RUNS (default 3) runs; the machine is shared, the ratio is what holds.
 #
@@ -51,7 +51,7 @@ printf "%-10s %8s %8s\n" "load-gguf" "$gguf_s" "$gguf_mb"
 printf "%-10s %8s %8s\n" "load-dir" "$dir_s" "$dir_mb"
 echo "load-gguf / load-dir: $(awk "BEGIN { printf \"%.2f\", $gguf_s / $dir_s }")×  (binary $bin)"
 # llama.cpp loading the same file and evaluating one token, when the real-model benchmark's
-# venv (scripts/bench/real-model.sh) has llama-cpp-python; it keeps the weights quantised.
+# venv (scripts/bench/llama-env.sh) has llama-cpp-python; it keeps the weights quantised.
 llama="$root/scripts/bench/.venv-llama/bin/python"
 if [ -x "$llama" ]; then
     read -r llama_s llama_mb <<< "$(best "$llama" -c "import llama_cpp, sys; m = llama_cpp.Llama(model_path=sys.argv[1], n_ctx=64, verbose=False); m.eval(m.tokenize(b'Hi'))" "$model")"

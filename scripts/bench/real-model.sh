@@ -8,8 +8,9 @@
 #
 # Uses the release binary (.build/release/iopo-exp, built by scripts/setup.sh when absent) or
 # $IOPO_EXP_BIN; the parity venv (torch, transformers, peft, numpy); and llama-cpp-python in a
-# benchmark-only venv, scripts/bench/.venv-llama (git-ignored; pip builds llama.cpp from source
-# the first time, several minutes on two cores). SKIP_LLAMA=1 leaves llama.cpp out.
+# benchmark-only venv, scripts/bench/.venv-llama (git-ignored; scripts/bench/llama-env.sh makes it,
+# pip building llama.cpp from source the first time, several minutes on two cores).
+# SKIP_LLAMA=1 leaves llama.cpp out.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin="${IOPO_EXP_BIN:-.build/release/iopo-exp}"
@@ -21,13 +22,8 @@ if [ $# -ge 1 ] && [ "${1#--}" = "$1" ]; then model="$1"; shift; fi
 
 llama=()
 if [ "${SKIP_LLAMA:-0}" != 1 ]; then
-    venv=scripts/bench/.venv-llama
-    if ! "$venv/bin/python" -c "import llama_cpp" 2>/dev/null; then
-        echo "real-model bench: installing llama-cpp-python==0.3.36 into $venv (builds llama.cpp)" >&2
-        python3 -m venv "$venv"
-        CMAKE_ARGS="-DGGML_NATIVE=ON" "$venv/bin/pip" install -q "llama-cpp-python==0.3.36" numpy >&2
-    fi
-    llama=(--llama-python "$venv/bin/python")
+    scripts/bench/llama-env.sh
+    llama=(--llama-python scripts/bench/.venv-llama/bin/python)
 fi
 export PYTHONWARNINGS=ignore TRANSFORMERS_VERBOSITY=error TQDM_DISABLE=1 HF_HUB_OFFLINE=1
 exec scripts/.venv-parity/bin/python scripts/bench/real_model_bench.py "$bin" "$model" "${llama[@]}" "$@"

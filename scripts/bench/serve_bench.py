@@ -1,5 +1,6 @@
 """Serving benchmark: `iopo-exp serve` beside transformers `generate` on the same exported model,
-the same prompts and the same thread count.
+and (with --llama-base-url) beside llama.cpp's OpenAI server (llama-cpp-python) on the GGUF file the
+model came from; the same prompts and the same thread count.
 
 Measures, for our server:
   - decode throughput (completion tokens per second of wall time) with 1, 4 and 16 concurrent
@@ -12,6 +13,15 @@ and for transformers (float32, torch.set_num_threads(--threads)):
   - time to first token: generate(max_new_tokens=1) at batch 1;
   - evaluation throughput: generate() on the same instructions, batch 1, greedy, stopping at the
     end-of-turn tokens, same max tokens.
+and for llama.cpp's server (the same client workload as ours: streaming chat completions,
+temperature 0, 1, 4 and 16 concurrent clients):
+  - decode throughput and time to first token, as for ours. That server takes no ignore_eos (it
+    ignores unknown fields) but honours min_tokens, which masks its end-of-sequence token: requests
+    carry min_tokens = max_tokens. Its stream carries no usage, so a request that finished with
+    finish_reason "length" counts max_tokens tokens, and one that stopped early (another end-of-turn
+    token) counts its streamed content chunks (a lower bound); the count of such requests is printed.
+    It serves one request at a time, so concurrent clients queue (their time to first token includes
+    the wait).
 Prints a table and the ratios (>1: ours is faster).
 """
 import argparse
@@ -35,41 +45,67 @@ def prompts(count):
             for i in range(count)]
 
 
-def stream_request(base, model, messages, max_tokens):
-    """One streamed chat completion; returns (ttft seconds, completion tokens, total seconds)."""
+def stream_request(base, model, messages, max_tokens, extra_body=None):
+    """One streamed chat completion; returns (ttft seconds, completion tokens, total seconds, prompt
+    tokens, early). The tokens are the usage's; without usage (llama.cpp's server), max_tokens when
+    the request finished by length, else the streamed content chunks, and early is then True."""
     url = urlparse(base)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=600)
     body = json.dumps({"model": model, "messages": messages, "max_tokens": max_tokens, "temperature": 0,
-                       "ignore_eos": True, "stream": True, "stream_options": {"include_usage": True}})
+                       "ignore_eos": True, "stream": True, "stream_options": {"include_usage": True},
+                       **(extra_body or {})})
     start = time.perf_counter()
     connection.request("POST", url.path + "/chat/completions", body, {"Content-Type": "application/json"})
     response = connection.getresponse()
     assert response.status == 200, response.read()
-    first, tokens, prompt_tokens = None, 0, 0
+    first, tokens, prompt_tokens, chunks, finish = None, None, None, 0, None
     buffer = b""
     while True:
         chunk = response.read1(65536)
         if not chunk:
             break
-        buffer += chunk
+        buffer += chunk.replace(b"\r\n", b"\n")
         while b"\n\n" in buffer:
             event, buffer = buffer.split(b"\n\n", 1)
-            data = event[len(b"data: "):]
+            if not event.startswith(b"data:"):
+                continue  # an SSE comment (llama.cpp's server pings)
+            data = event[len(b"data:"):].strip()
             if data == b"[DONE]":
                 continue
             payload = json.loads(data)
             for choice in payload["choices"]:
-                if first is None and choice.get("delta", {}).get("content"):
-                    first = time.perf_counter() - start
+                if choice.get("delta", {}).get("content"):
+                    chunks += 1
+                    if first is None:
+                        first = time.perf_counter() - start
+                finish = choice.get("finish_reason") or finish
             if payload.get("usage"):
                 tokens = payload["usage"]["completion_tokens"]
                 prompt_tokens = payload["usage"]["prompt_tokens"]
     total = time.perf_counter() - start
     connection.close()
-    return (first if first is not None else total), tokens, total, prompt_tokens
+    early = False
+    if tokens is None:
+        early = finish != "length"
+        tokens = chunks if early else max_tokens
+    return (first if first is not None else total), tokens, total, prompt_tokens, early
 
 
-def ours_decode(base, model, concurrency, requests, max_tokens):
+def prompt_tokens_of(base, model, messages):
+    """The prompt tokens the server counts for a chat request (one token generated, not streamed)."""
+    url = urlparse(base)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=600)
+    connection.request("POST", url.path + "/chat/completions",
+                       json.dumps({"model": model, "messages": messages, "max_tokens": 1, "temperature": 0}),
+                       {"Content-Type": "application/json"})
+    response = connection.getresponse()
+    payload = json.loads(response.read())
+    assert response.status == 200, payload
+    connection.close()
+    return payload["usage"]["prompt_tokens"]
+
+
+def decode(base, model, concurrency, requests, max_tokens, extra_body=None):
     work = prompts(requests)
     results, lock = [], threading.Lock()
     index = [0]
@@ -82,7 +118,7 @@ def ours_decode(base, model, concurrency, requests, max_tokens):
                 position = index[0]
                 messages = work[position]
                 index[0] += 1
-            outcome = stream_request(base, model, messages, max_tokens)
+            outcome = stream_request(base, model, messages, max_tokens, extra_body)
             with lock:
                 results.append((position,) + outcome)
 
@@ -96,7 +132,8 @@ def ours_decode(base, model, concurrency, requests, max_tokens):
     tokens = sum(r[2] for r in results)
     return {"tokens_per_s": tokens / wall, "ttft_median_s": statistics.median(r[1] for r in results),
             "ttft_mean_s": statistics.mean(r[1] for r in results), "tokens": tokens, "wall_s": wall,
-            "prompt_tokens": [r[4] for r in sorted(results)]}
+            "prompt_tokens": [r[4] for r in sorted(results)], "early": sum(r[5] for r in results),
+            "requests": len(results)}
 
 
 def ours_eval(binary, base, model, data, instructions, max_tokens, concurrency):
@@ -169,13 +206,14 @@ def main():
     parser.add_argument("--eval-max-tokens", type=int, default=64)
     parser.add_argument("--eval-concurrency", type=int, default=4)
     parser.add_argument("--skip-transformers", action="store_true")
+    parser.add_argument("--llama-base-url", help="llama.cpp's OpenAI server (llama_cpp.server), e.g. http://HOST:PORT/v1")
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
 
     ours = {"decode": {}}
     stream_request(args.base_url, args.model, prompts(1)[0], 4)  # warm up
     for level in levels:
-        ours["decode"][level] = ours_decode(args.base_url, args.model, level, max(args.requests, level), args.max_tokens)
+        ours["decode"][level] = decode(args.base_url, args.model, level, max(args.requests, level), args.max_tokens)
     ours["eval"] = ours_eval(args.binary, args.base_url, args.model, args.eval_data, args.eval_instructions,
                              args.eval_max_tokens, args.eval_concurrency)
 
@@ -192,38 +230,67 @@ def main():
         theirs = transformers_side(args.model_dir, args.threads, levels, args.requests, args.max_tokens, eval_prompts,
                                    args.eval_max_tokens)
 
+    llama = None
+    if args.llama_base_url:
+        # min_tokens = max_tokens: llama.cpp's server ignores ignore_eos but masks its end-of-sequence
+        # token for min_tokens tokens.
+        forced = {"min_tokens": args.max_tokens}
+        llama = {"decode": {}, "prompt_tokens": [prompt_tokens_of(args.llama_base_url, args.model, m)
+                                                 for m in prompts(args.requests)]}  # also warms up
+        stream_request(args.llama_base_url, args.model, prompts(1)[0], 4, {"min_tokens": 4})  # warm up
+        for level in levels:
+            llama["decode"][level] = decode(args.llama_base_url, args.model, level, max(args.requests, level),
+                                            args.max_tokens, forced)
+
     config = json.load(open(os.path.join(args.model_dir, "config.json")))
     print(f"model: hidden {config['hidden_size']}, {config['num_hidden_layers']} layers, {config['num_attention_heads']} heads "
           f"({config['num_key_value_heads']} kv), intermediate {config['intermediate_size']}, vocab {config['vocab_size']}; "
           f"{args.threads} threads; {args.max_tokens} tokens per request, {args.requests} requests per level")
     print()
-    print(f"{'measure':<38} {'iopo-exp serve':>16} {'transformers':>14} {'ratio':>8}")
+    header = f"{'measure':<42} {'iopo-exp serve':>16} {'transformers':>14} {'ratio':>8}"
+    print(header + (f" {'llama.cpp':>12} {'ratio':>8}" if llama else ""))
 
-    def row(name, mine, other, higher_is_better=True, unit=""):
-        ratio = ""
-        if other:
-            ratio = f"{(mine / other if higher_is_better else other / mine):.2f}x"
-        other_text = f"{other:.3f}{unit}" if other else "-"
-        print(f"{name:<38} {mine:>15.3f}{unit} {other_text:>14} {ratio:>8}")
+    def row(name, mine, other, llama_other=None, higher_is_better=True):
+        def cell(value, width):
+            ratio = f"{(mine / value if higher_is_better else value / mine):.2f}x" if value else ""
+            return f" {(f'{value:.3f}' if value else '-'):>{width}} {ratio:>8}"
+        line = f"{name:<42} {mine:>16.3f}" + cell(other, 14) + (cell(llama_other, 12) if llama else "")
+        print(line.rstrip())
 
+    ttft_1 = ours["decode"][levels[0]]["ttft_median_s"]
     for level in levels:
         mine = ours["decode"][level]["tokens_per_s"]
         other = theirs["decode"][level]["tokens_per_s"] if theirs else None
-        row(f"decode tokens/s, {level} concurrent" + (" (tf batch)" if theirs else ""), mine, other)
-    row("time to first token, 1 client (s)", ours["decode"][1]["ttft_median_s"], theirs["ttft_median_s"] if theirs else None,
-        higher_is_better=False)
+        row(f"decode tokens/s, {level} concurrent" + (" (tf batch)" if theirs else ""), mine, other,
+            llama["decode"][level]["tokens_per_s"] if llama else None)
+    row(f"time to first token, {levels[0]} client (s)", ttft_1, theirs["ttft_median_s"] if theirs else None,
+        llama["decode"][levels[0]]["ttft_median_s"] if llama else None, higher_is_better=False)
     for level in levels[1:]:
-        print(f"{'time to first token, ' + str(level) + ' clients (s)':<38} {ours['decode'][level]['ttft_median_s']:>16.3f}")
+        row(f"time to first token, {level} clients (s)", ours["decode"][level]["ttft_median_s"], None,
+            llama["decode"][level]["ttft_median_s"] if llama else None, higher_is_better=False)
     row(f"eval instructions/s ({args.eval_instructions}, rule judge)", ours["eval"]["instructions_per_s"],
         theirs["eval"]["instructions_per_s"] if theirs else None)
+    mine_prompts = ours["decode"][levels[0]]["prompt_tokens"]
     if theirs:
-        same = ours["decode"][levels[0]]["prompt_tokens"] == theirs["prompt_tokens"][:len(ours["decode"][levels[0]]["prompt_tokens"])]
-        print(f"same prompt tokens on both sides (chat template + tokenizer): {'yes' if same else 'NO'}")
+        same = mine_prompts == theirs["prompt_tokens"][:len(mine_prompts)]
+        print(f"same prompt tokens as transformers (chat template + tokenizer): {'yes' if same else 'NO'}")
+    if llama:
+        same = mine_prompts == llama["prompt_tokens"][:len(mine_prompts)]
+        print(f"same prompt tokens as llama.cpp (its GGUF chat template + tokenizer): {'yes' if same else 'NO'}"
+              + ("" if same else f" (ours {mine_prompts[:4]}..., llama.cpp {llama['prompt_tokens'][:4]}...)"))
+        early = sum(llama["decode"][level]["early"] for level in levels)
+        total = sum(llama["decode"][level]["requests"] for level in levels)
+        print(f"llama.cpp requests that stopped before max_tokens (counted by streamed chunks): {early} of {total}")
     print()
-    print("ratio: ours relative to transformers, >1 means iopo-exp is faster (for time to first token: transformers time / ours).")
+    print("ratio: ours relative to the column before it, >1 means iopo-exp is faster (for time to first token: "
+          "their time / ours).")
+    if llama:
+        print("llama.cpp: llama-cpp-python's server on the GGUF file (weights kept quantised; ours serves the "
+              "float32 export), one request at a time: concurrent clients queue, and their time to first token "
+              "includes the wait.")
     print("eval: ours is `iopo-exp eval` end to end (HTTP, judge, files) at --concurrency "
           f"{args.eval_concurrency}; transformers is generate() alone, batch 1, same prompts and max tokens.")
-    print(json.dumps({"ours": ours, "transformers": theirs}, sort_keys=True))
+    print(json.dumps({"ours": ours, "transformers": theirs, "llama_cpp": llama}, sort_keys=True))
 
 
 if __name__ == "__main__":
