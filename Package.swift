@@ -111,6 +111,6 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Lineage"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Lineage", "Basics"]),
     ]
 )

@@ -31,6 +31,11 @@ import Testing
         try fails(cli, ["serve", "missing-model", "--idle-timeout-seconds", "0"], ["--idle-timeout-seconds must be"])
         try fails(cli, ["serve", "missing-model", "--shutdown-grace-seconds", "1e300"], ["--shutdown-grace-seconds must be"])
         try fails(cli, ["serve", "missing-model", "--threads", "0"], ["--threads must be at least 1"])
+        try fails(cli, ["model", "bench"], ["give exactly one of --config and --model"])
+        try fails(cli, ["model", "bench", "--config", "c.toml", "--model", "m"], ["give exactly one of --config and --model"])
+        try fails(cli, ["model", "bench", "--config", "c.toml", "--decode-batches", "1,x"], ["--decode-batches: \"x\" is not a positive batch size"])
+        try fails(cli, ["model", "bench", "--config", "c.toml", "--decode-batches", "4,,16"], ["--decode-batches: \"\" is not a positive batch size"])
+        try fails(cli, ["model", "bench", "--config", "c.toml", "--decode-tokens", "1"], ["--seq and --decode-tokens ≥ 2"])
     }
 
     @Test func kernelFamiliesMatchWithoutRegardToCase() throws {

@@ -28,38 +28,11 @@
 # its own default), THREADS (1), STRICT (0).
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-bin="${IOPO_EXP_BIN:-}"
-if [ -z "$bin" ]; then
-    (cd "$root" && swift build -c release --product iopo-exp >&2)
-    bin="$root/.build/release/iopo-exp"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/serve-lib.sh"
 max_body="${MAX_BODY_BYTES:-4194304}"
 
-work="$(mktemp -d)"
-server=""
-cleanup() {
-    if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then kill -TERM "$server"; wait "$server" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
 "$bin" demo-model "$work/model" --preset tiny >&2
-: > "$work/serve.out"
-"$bin" serve "$work/model" --served-model-name tiny --threads "${THREADS:-1}" --max-body-bytes "$max_body" \
-    > "$work/serve.out" 2> "$work/serve.err" &
-server=$!
-address=""
-for _ in $(seq 1 600); do
-    address="$(sed -n 's/^listening on //p' "$work/serve.out")"
-    [ -n "$address" ] && break
-    kill -0 "$server" 2>/dev/null || { cat "$work/serve.err" >&2; exit 1; }
-    sleep 0.1
-done
-[ -n "$address" ] || { echo "the server did not start" >&2; exit 1; }
+start_server "$work/model" tiny --threads "${THREADS:-1}" --max-body-bytes "$max_body"
 
 strict=()
 if [ "${STRICT:-0}" = 1 ]; then strict=(--strict); fi

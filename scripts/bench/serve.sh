@@ -18,20 +18,15 @@
 # Settings (environment): THREADS (default 2), MODEL (see above), PRESET (reproduction | tiny), MAX_TOKENS (128),
 # REQUESTS (16 per concurrency level), EVAL_INSTRUCTIONS (32), MODEL_ARGS (extra demo-model
 # options, e.g. "--hidden-size 512 --layers 8"), SKIP_TRANSFORMERS=1 to leave transformers out,
-# SKIP_LLAMA=1 to leave llama.cpp out.
+# SKIP_LLAMA=1 to leave llama.cpp out, SERVE_ARGS (extra `serve` options, e.g. "--prefix-cache-tokens
+# 0": the 1/4/16 levels repeat the same prompts, so after the first level the prefix cache holds them).
 # The transformers side runs in scripts/.venv-parity (scripts/parity/setup.sh creates it), llama.cpp's
 # server in scripts/bench/.venv-llama (scripts/bench/llama-env.sh --server creates it).
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/serve-lib.sh"
 threads="${THREADS:-2}"
 max_tokens="${MAX_TOKENS:-128}"
-bin="${IOPO_EXP_BIN:-}"
-if [ -z "$bin" ]; then
-    (cd "$root" && swift build -c release --product iopo-exp >&2)
-    bin="$root/.build/release/iopo-exp"
-fi
 python="$root/scripts/.venv-parity/bin/python"
 extra=()
 if [ "${SKIP_TRANSFORMERS:-0}" = 1 ]; then
@@ -40,20 +35,6 @@ if [ "${SKIP_TRANSFORMERS:-0}" = 1 ]; then
 elif [ ! -x "$python" ]; then
     "$root/scripts/parity/setup.sh" >&2
 fi
-
-work="$(mktemp -d)"
-server=""
-llama_server=""
-client=""
-cleanup() {
-    for pid in "$client" "$server" "$llama_server"; do
-        if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; fi
-    done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 gguf=""  # the GGUF file llama.cpp's server reads, when the model is one
 case "${MODEL:-}" in
@@ -71,19 +52,8 @@ esac
 eval_data="$(ls "$work"/data/eval/in-domain-*.jsonl | head -n 1)"
 
 export OPENBLAS_NUM_THREADS="$threads"
-# The loop below reads serve.out at once; create it first, or a slow background start
-# leaves sed no file to read (and `set -e` ends the script).
-: > "$work/serve.out"
-"$bin" serve "$work/model" --served-model-name bench --max-batch 16 --threads "$threads" > "$work/serve.out" 2> "$work/serve.err" &
-server=$!
-address=""
-for _ in $(seq 1 600); do
-    address="$(sed -n 's/^listening on //p' "$work/serve.out")"
-    [ -n "$address" ] && break
-    kill -0 "$server" 2>/dev/null || { cat "$work/serve.err" >&2; exit 1; }
-    sleep 0.1
-done
-[ -n "$address" ] || { echo "the server did not start" >&2; exit 1; }
+# shellcheck disable=SC2086
+start_server "$work/model" bench --max-batch 16 --threads "$threads" ${SERVE_ARGS:-}
 
 if [ -n "$gguf" ] && [ "${SKIP_LLAMA:-0}" != 1 ]; then
     "$here/llama-env.sh" --server >&2
@@ -93,6 +63,7 @@ if [ -n "$gguf" ] && [ "${SKIP_LLAMA:-0}" != 1 ]; then
         --port "$port" --n_threads "$threads" --n_threads_batch "$threads" --n_ctx $((max_tokens + 512)) \
         --interrupt_requests False > "$work/llama.out" 2>&1 &
     llama_server=$!
+    extra_pids+=("$llama_server")
     ready=0
     for _ in $(seq 1 600); do
         if python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
@@ -109,4 +80,5 @@ fi
     --eval-data "$eval_data" --threads "$threads" --max-tokens "$max_tokens" --requests "${REQUESTS:-16}" \
     --eval-instructions "${EVAL_INSTRUCTIONS:-32}" "${extra[@]}" &
 client=$!
+extra_pids+=("$client")
 wait "$client"

@@ -194,6 +194,7 @@ final class DecodeBuffers {
     let gateUp: FloatBuffer     // [n, 2I]
     let act: FloatBuffer        // [n, I]
     let loraHidden: FloatBuffer // [targets, n, r]
+    let loraUpdate: FloatBuffer // [n, widest fused output] when adapters are attached
     let cosTable: FloatBuffer   // [n, d/2]
     let sinTable: FloatBuffer   // [n, d/2]
 
@@ -211,6 +212,7 @@ final class DecodeBuffers {
         gateUp = FloatBuffer(count: n * 2 * config.intermediateSize)
         act = FloatBuffer(count: n * config.intermediateSize)
         loraHidden = FloatBuffer(count: loraTargets * n * loraRank)
+        loraUpdate = FloatBuffer(count: loraTargets > 0 ? n * max(config.qkvWidth, 2 * config.intermediateSize, c) : 0)
         cosTable = FloatBuffer(count: n * config.headDim / 2)
         sinTable = FloatBuffer(count: n * config.headDim / 2)
     }
@@ -223,6 +225,6 @@ final class DecodeBuffers {
             qkv: qkv.pointer, attention: attention.pointer, attentionLSE: nil,
             mid: mid.pointer, ln2: norm.pointer, rstd2: rstd.pointer,
             gateUp: gateUp.pointer, act: act.pointer,
-            output: x.pointer, loraHidden: loraHidden.pointer)
+            output: x.pointer, loraHidden: loraHidden.pointer, loraUpdate: loraUpdate.pointer)
     }
 }

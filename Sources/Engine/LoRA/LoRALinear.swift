@@ -10,19 +10,22 @@ func loraForward(
     a: UnsafePointer<Float>, b: UnsafePointer<Float>,
     scaling: Float,
     rows: Int, inFeatures: Int, outFeatures: Int, rank: Int,
-    kernel: ProductKernel = .blas
+    kernel: ProductKernel = .blas, update: UnsafeMutablePointer<Float>? = nil
 ) {
     if kernel == .rowInvariant {
-        // Batched serving: both products row-invariant, then y += s · (u·Bᵀ) element by element.
+        // Batched serving: both products row-invariant, u·Bᵀ into `update` ([N, out] scratch; one
+        // is made when none is given), then y += s · update element by element.
         rowInvariantProducts(out: u, ldo: rank, inp: x, ldi: inFeatures, weight: a, ldw: inFeatures, bias: nil,
                              rows: rows, inFeatures: inFeatures, outFeatures: rank)
-        let update = FloatBuffer(count: rows * outFeatures)
-        rowInvariantProducts(out: update.pointer, ldo: outFeatures, inp: u, ldi: rank, weight: b, ldw: rank, bias: nil,
+        let owned = update == nil ? FloatBuffer(count: rows * outFeatures) : nil
+        let scratch = update ?? owned!.pointer
+        rowInvariantProducts(out: scratch, ldo: outFeatures, inp: u, ldi: rank, weight: b, ldw: rank, bias: nil,
                              rows: rows, inFeatures: rank, outFeatures: outFeatures)
         for n in 0..<rows {
-            let row = y + n * yStride, delta = update.pointer + n * outFeatures
+            let row = y + n * yStride, delta = scratch + n * outFeatures
             for o in 0..<outFeatures { row[o] += scaling * delta[o] }
         }
+        withExtendedLifetime(owned) {}
         return
     }
     sgemm(.none, .transposed, m: rows, n: rank, k: inFeatures,

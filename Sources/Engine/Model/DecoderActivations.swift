@@ -50,6 +50,8 @@ struct LayerActivations {
     var output: UnsafeMutablePointer<Float>
     /// [targets, N, r] LoRA intermediates x·Aᵀ, one block per adapted module of the layer
     var loraHidden: UnsafeMutablePointer<Float>?
+    /// [N, widest adapted output] scratch for the row-invariant LoRA path's u·Bᵀ (batched serving)
+    var loraUpdate: UnsafeMutablePointer<Float>? = nil
 }
 
 /// Activation and scratch buffers for training forwards and backwards of one model.

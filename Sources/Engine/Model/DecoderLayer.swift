@@ -53,7 +53,7 @@ extension DecoderModel {
                        rows: n, channels: c, eps: config.rmsNormEps)
         linearForward(out: acts.qkv, inp: acts.ln1, weight: p + offsets.qkvWeight, bias: offsets.qkvBias.map { p + $0 },
                       rows: n, inFeatures: c, outFeatures: qkvWidth, kernel: products)
-        applyLoRA(layer: l, targets: LoRATarget.attentionInputs, adapters: adapters, x: acts.ln1, y: acts.qkv, hidden: acts.loraHidden, rows: n, products: products)
+        applyLoRA(layer: l, targets: LoRATarget.attentionInputs, adapters: adapters, x: acts.ln1, y: acts.qkv, hidden: acts.loraHidden, rows: n, products: products, update: acts.loraUpdate)
         // q and k heads are adjacent at the start of each row: rotate all H + KV of them at once.
         ropeForward(x: acts.qkv, rowStride: qkvWidth, heads: heads + kvHeads, headDim: d, cos: cos, sin: sin, rows: n)
         switch keyValues {
@@ -112,7 +112,7 @@ extension DecoderModel {
         }
         linearForward(out: acts.mid, inp: acts.attention, weight: p + offsets.oWeight, bias: nil,
                       rows: n, inFeatures: attentionWidth, outFeatures: c, kernel: products)
-        applyLoRA(layer: l, targets: LoRATarget.attentionOutput, adapters: adapters, x: acts.attention, y: acts.mid, hidden: acts.loraHidden, rows: n, products: products)
+        applyLoRA(layer: l, targets: LoRATarget.attentionOutput, adapters: adapters, x: acts.attention, y: acts.mid, hidden: acts.loraHidden, rows: n, products: products, update: acts.loraUpdate)
         residualAdd(out: acts.mid, inp: acts.input, count: n * c)
 
         // MLP block.
@@ -120,11 +120,11 @@ extension DecoderModel {
                        rows: n, channels: c, eps: config.rmsNormEps)
         linearForward(out: acts.gateUp, inp: acts.ln2, weight: p + offsets.gateUpWeight, bias: nil,
                       rows: n, inFeatures: c, outFeatures: 2 * inter, kernel: products)
-        applyLoRA(layer: l, targets: LoRATarget.mlpInputs, adapters: adapters, x: acts.ln2, y: acts.gateUp, hidden: acts.loraHidden, rows: n, products: products)
+        applyLoRA(layer: l, targets: LoRATarget.mlpInputs, adapters: adapters, x: acts.ln2, y: acts.gateUp, hidden: acts.loraHidden, rows: n, products: products, update: acts.loraUpdate)
         swiGLUForward(out: acts.act, gateUp: acts.gateUp, rows: n, hidden: inter)
         linearForward(out: acts.output, inp: acts.act, weight: p + offsets.downWeight, bias: nil,
                       rows: n, inFeatures: inter, outFeatures: c, kernel: products)
-        applyLoRA(layer: l, targets: LoRATarget.mlpOutput, adapters: adapters, x: acts.act, y: acts.output, hidden: acts.loraHidden, rows: n, products: products)
+        applyLoRA(layer: l, targets: LoRATarget.mlpOutput, adapters: adapters, x: acts.act, y: acts.output, hidden: acts.loraHidden, rows: n, products: products, update: acts.loraUpdate)
         residualAdd(out: acts.output, inp: acts.mid, count: n * c)
     }
 
@@ -133,7 +133,8 @@ extension DecoderModel {
     func applyLoRA(
         layer l: Int, targets: [LoRATarget], adapters: LoRAAdapters?,
         x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-        hidden: UnsafeMutablePointer<Float>?, rows n: Int, products: ProductKernel = .blas
+        hidden: UnsafeMutablePointer<Float>?, rows n: Int, products: ProductKernel = .blas,
+        update: UnsafeMutablePointer<Float>? = nil
     ) {
         guard let adapters, let hidden else { return }
         let r = adapters.config.rank
@@ -146,7 +147,8 @@ extension DecoderModel {
                 a: adapters.parameters.pointer + module.aOffset,
                 b: adapters.parameters.pointer + module.bOffset,
                 scaling: adapters.config.scaling,
-                rows: n, inFeatures: module.inFeatures, outFeatures: module.outFeatures, rank: r, kernel: products)
+                rows: n, inFeatures: module.inFeatures, outFeatures: module.outFeatures, rank: r, kernel: products,
+                update: update)
         }
     }
 }

@@ -64,6 +64,22 @@ struct ModelBench: ParsableCommand {
         var batchedDecode: [BatchedDecode]
         /// The row-invariant product kernel this CPU runs.
         var rowProductKernel: String
+        /// With --decode-batches: BLAS and the row-invariant kernel on the MLP's two products at
+        /// each batch size (one token row per sequence).
+        var productKernels: [ProductTiming]
+
+        struct ProductTiming: Encodable {
+            var rows: Int
+            var inFeatures: Int
+            var outFeatures: Int
+            var blasGflops: Double
+            var rowInvariantGflops: Double
+
+            enum CodingKeys: String, CodingKey {
+                case rows, inFeatures = "in_features", outFeatures = "out_features"
+                case blasGflops = "blas_gflops", rowInvariantGflops = "row_invariant_gflops"
+            }
+        }
 
         struct BatchedDecode: Encodable {
             var batch: Int
@@ -85,21 +101,30 @@ struct ModelBench: ParsableCommand {
             case prefillSeconds = "prefill_seconds", decodeSeconds = "decode_seconds", decodeTokensPerSecond = "decode_tokens_per_second"
             case decodeFlopsPerToken = "decode_flops_per_token", sgemmSize = "sgemm_size", sgemmPeakGflops = "sgemm_peak_gflops"
             case decodeWeightBytesPerToken = "decode_weight_bytes_per_token", peakRSSBytes = "peak_rss_bytes"
-            case batchedDecode = "batched_decode", rowProductKernel = "row_product_kernel"
+            case batchedDecode = "batched_decode", rowProductKernel = "row_product_kernel", productKernels = "product_kernels"
         }
     }
 
-    func run() throws {
-        guard batch >= 1, seq >= 2, trainSteps >= 1, decodePrompt >= 1, decodeTokens >= 2, decodeRepeats >= 1, sgemmSize >= 0, loraRank >= 0 else {
-            throw CLIError.invalid("--batch, --train-steps, --decode-prompt, --decode-repeats must be ≥ 1, --seq and --decode-tokens ≥ 2, --sgemm-size and --lora-rank ≥ 0")
-        }
-        guard (config == nil) != (model == nil) else { throw CLIError.invalid("give exactly one of --config and --model") }
-        let batchSizes = try (decodeBatches?.split(separator: ",") ?? []).map { text -> Int in
+    /// --decode-batches as batch sizes.
+    func batchSizes() throws -> [Int] {
+        try (decodeBatches?.split(separator: ",", omittingEmptySubsequences: false) ?? []).map { text -> Int in
             guard let size = Int(text.trimmingCharacters(in: .whitespaces)), size >= 1 else {
-                throw CLIError.invalid("--decode-batches: \"\(text)\" is not a positive batch size")
+                throw ValidationError("--decode-batches: \"\(text)\" is not a positive batch size")
             }
             return size
         }
+    }
+
+    func validate() throws {
+        guard batch >= 1, seq >= 2, trainSteps >= 1, decodePrompt >= 1, decodeTokens >= 2, decodeRepeats >= 1, sgemmSize >= 0, loraRank >= 0 else {
+            throw ValidationError("--batch, --train-steps, --decode-prompt, --decode-repeats must be ≥ 1, --seq and --decode-tokens ≥ 2, --sgemm-size and --lora-rank ≥ 0")
+        }
+        guard (config == nil) != (model == nil) else { throw ValidationError("give exactly one of --config and --model") }
+        _ = try batchSizes()
+    }
+
+    func run() throws {
+        let batchSizes = try batchSizes()
         try engine.apply()
         let model: DecoderModel
         if let config {
@@ -179,6 +204,19 @@ struct ModelBench: ParsableCommand {
                                                     prefillSeconds: bestPrefill))
             }
 
+            // The kernels alone on the MLP's products (gate and up fused, then down).
+            var productKernels: [Report.ProductTiming] = []
+            let c = modelConfig.hiddenSize, mlp = modelConfig.intermediateSize
+            for size in batchSizes {
+                for (inFeatures, outFeatures) in [(c, 2 * mlp), (mlp, c)] {
+                    productKernels.append(Report.ProductTiming(
+                        rows: size, inFeatures: inFeatures, outFeatures: outFeatures,
+                        blasGflops: ProductKernel.blas.measuredGflops(rows: size, inFeatures: inFeatures, outFeatures: outFeatures),
+                        rowInvariantGflops: ProductKernel.rowInvariant.measuredGflops(rows: size, inFeatures: inFeatures,
+                                                                                      outFeatures: outFeatures)))
+                }
+            }
+
             let flops = ModelFlops(config: modelConfig)
             return Report(
                 blasCore: BLASRuntime.coreName, threads: BLASRuntime.threadCount,
@@ -194,7 +232,7 @@ struct ModelBench: ParsableCommand {
                 sgemmSize: sgemmSize, sgemmPeakGflops: sgemmSize > 0 ? Self.sgemmPeak(size: sgemmSize) : 0,
                 decodeWeightBytesPerToken: 4 * Double(flops.matmulParameters + modelConfig.hiddenSize),
                 peakRSSBytes: Self.peakResidentBytes(), batchedDecode: batched,
-                rowProductKernel: ProductKernel.rowInvariantName)
+                rowProductKernel: ProductKernel.rowInvariantName, productKernels: productKernels)
         }
         try Output.printJSON(report)
     }
