@@ -38,11 +38,22 @@ AVX2 static void products_avx2(float *y, size_t ldy, const float *x, size_t ldx,
     for (; o + 4 <= o_end; o += 4) {
         const float *w0 = w + o * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
         float b0 = bias ? bias[o] : 0, b1 = bias ? bias[o + 1] : 0, b2 = bias ? bias[o + 2] : 0, b3 = bias ? bias[o + 3] : 0;
+        // While the first pair of rows runs, the next block's weight rows are fetched from memory
+        // (in decode every weight is read once per step, so the block would otherwise wait for
+        // DRAM); prefetching changes no arithmetic.
+        const float *next = o + 8 <= o_end ? w3 + ldw : NULL;
         size_t r = 0;
         for (; r + 2 <= rows; r += 2) {
             const float *xa = x + r * ldx, *xb = xa + ldx;
+            const float *fetch = r == 0 ? next : NULL;
             __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
             for (size_t i = 0; i < k8; i += 8) {
+                if (fetch && (i & 15) == 0) {
+                    _mm_prefetch((const char *)(fetch + i), _MM_HINT_T0);
+                    _mm_prefetch((const char *)(fetch + ldw + i), _MM_HINT_T0);
+                    _mm_prefetch((const char *)(fetch + 2 * ldw + i), _MM_HINT_T0);
+                    _mm_prefetch((const char *)(fetch + 3 * ldw + i), _MM_HINT_T0);
+                }
                 __m256 va = _mm256_loadu_ps(xa + i), vb = _mm256_loadu_ps(xb + i);
                 __m256 v0 = _mm256_loadu_ps(w0 + i), v1 = _mm256_loadu_ps(w1 + i);
                 __m256 v2 = _mm256_loadu_ps(w2 + i), v3 = _mm256_loadu_ps(w3 + i);

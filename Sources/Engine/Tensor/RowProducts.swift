@@ -36,21 +36,24 @@ func rowInvariantProducts(
 
 extension ProductKernel {
     /// GFLOP/s of `rows × inFeatures → outFeatures` products (2·rows·in·out flops each) with this
-    /// kernel on random inputs: the best of repeated runs over about `seconds`. For `model bench`:
-    /// what the row-invariant kernel costs against BLAS at the shapes serving computes.
+    /// kernel: the best of repeated runs over about `seconds`. For `model bench`: what the
+    /// row-invariant kernel costs against BLAS at the shapes serving computes. Each run reads a
+    /// different copy of the weights (64 MiB of copies in all), so the weights come from memory
+    /// as in decode, where every matrix is read once per step, not from a warm cache.
     public func measuredGflops(rows: Int, inFeatures: Int, outFeatures: Int, seconds: Double = 0.3) -> Double {
         precondition(rows > 0 && inFeatures > 0 && outFeatures > 0, "empty product")
-        let inp = FloatBuffer(count: rows * inFeatures), weight = FloatBuffer(count: outFeatures * inFeatures)
-        let out = FloatBuffer(count: rows * outFeatures)
+        let inp = FloatBuffer(count: rows * inFeatures), out = FloatBuffer(count: rows * outFeatures)
+        let copies = max(2, (64 << 20) / (4 * outFeatures * inFeatures))
+        let weights = (0..<copies).map { _ in FloatBuffer(count: outFeatures * inFeatures) }
         for i in 0..<inp.count { inp.pointer[i] = Float(i % 17) / 17 - 0.5 }
-        for i in 0..<weight.count { weight.pointer[i] = Float(i % 13) / 13 - 0.5 }
+        for weight in weights { for i in 0..<weight.count { weight.pointer[i] = Float(i % 13) / 13 - 0.5 } }
         let flops = 2 * Double(rows) * Double(inFeatures) * Double(outFeatures)
         let clock = ContinuousClock()
         let deadline = clock.now + .milliseconds(Int64(seconds * 1000))
         var best = 0.0, runs = 0
         repeat {
             let start = clock.now
-            linearForward(out: out.pointer, inp: inp.pointer, weight: weight.pointer, bias: nil,
+            linearForward(out: out.pointer, inp: inp.pointer, weight: weights[runs % copies].pointer, bias: nil,
                           rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, kernel: self)
             let (whole, fraction) = (clock.now - start).components
             best = max(best, flops / (Double(whole) + Double(fraction) / 1e18) / 1e9)
