@@ -120,9 +120,9 @@ import Testing
         #expect(markdown.contains("| SFT | +13.00 ± 0.00 | +8.15 | +9.40 | +4.00 ± 2.83 | +6.29 |"), "\(markdown)")
         #expect(markdown.contains("mean ± std over 2 seeds (1, 2)"))
         let csv = TableRendering.render(report, as: .csv)
-        #expect(csv.hasPrefix("table,method,column,metric,ours_mean,ours_std,n,paper\n"))
+        #expect(csv.hasPrefix("table,method,column,metric,ours_mean,ours_std,n,paper,lower,upper\n"))
         let sftRow = try #require(csv.split(separator: "\n").first { $0.hasPrefix("table3,SFT,IF-S,in_domain/if_s,") })
-        #expect(sftRow.hasSuffix(",2,76.0"))
+        #expect(sftRow.hasSuffix(",2,76.0,,"))
         #expect(csv.contains("headline,IOPO-SFT,in_domain,,"))
         // wo_input has one seed of two: its cell says so.
         #expect(markdown.contains("| w/o input pref | 52.0 (n=1) | 80.9 |"), "\(markdown)")
@@ -131,6 +131,36 @@ import Testing
         let text = TableRendering.render(report, as: .text)
         #expect(text.contains("Table 3: main results (Qwen2-7B in the paper)"))
         #expect(try TableRendering.json(report).contains("\"paperModelInDomain\""))
+    }
+
+    /// Judgments of the same instructions for each method give IOPO − baseline per column with a
+    /// paired 95 % interval, in every format.
+    @Test func pairedDifferencesComeFromTheJudgments() throws {
+        func judgments(followed: (Int) -> Bool) -> String {
+            (0..<60).map { i in
+                let hit = followed(i)
+                return #"{"constraints": 1, "dataset": "in_domain", "followed": \#(hit), "id": "i\#(i)", "index": \#(i), "judge": "rule", "satisfied": [\#(hit)], "status": "judged"}"#
+            }.joined(separator: "\n")
+        }
+        // IOPO follows 45 of 60 in both seeds; DPO the same 30 of them, SFT the same 44.
+        let iopo = judgments { $0 < 45 }, dpo = judgments { $0 < 30 }, sft = judgments { $0 < 44 }
+        let report = TableBuilder.build(config: try config(), paper: try paper(), values: [:], experiment: "x", runs: ["r1", "r2"],
+                                        seeds: [1, 2], judgments: ["iopo": [iopo, iopo], "dpo": [dpo, dpo], "sft": [sft, sft]],
+                                        replicates: 2000)
+        let versusDPO = try #require(report.comparisons?.first { $0.baselineKey == "dpo" && $0.metric == "in_domain/if_s" })
+        #expect(abs(versusDPO.difference.estimate - 25) < 1e-9)   // (45 − 30) / 60, in points
+        #expect(versusDPO.difference.lower > 0 && versusDPO.instructions == 60 && versusDPO.seeds == 2)
+        let versusSFT = try #require(report.comparisons?.first { $0.baselineKey == "sft" && $0.metric == "in_domain/if_s" })
+        #expect(versusSFT.difference.lower <= 0 && versusSFT.difference.upper > 0, "one instruction apart: \(versusSFT.difference)")
+        // Columns with no per-instruction form get no interval and no error.
+        #expect(report.comparisons?.contains { $0.metric == "ood/acc" } == false)
+        let markdown = TableRendering.render(report, as: .markdown)
+        #expect(markdown.contains("Paired differences: IOPO − baseline (points), 95 % percentile bootstrap over 60 instructions × 2 seeds"))
+        #expect(markdown.contains("- IOPO vs DPO: better on"), "\(markdown)")
+        #expect(markdown.contains("- IOPO vs SFT: no difference detectable at 95 %"), "\(markdown)")
+        #expect(TableRendering.render(report, as: .csv).contains("paired,IOPO-DPO,IF-S,in_domain/if_s,25.0,,60,,"))
+        #expect(TableRendering.render(report, as: .latex).contains("Paired differences"))
+        #expect(try TableRendering.json(report).contains("\"comparisons\""))
     }
 
     @Test func missingMetricsAndUnknownModelAreNotedNotFatal() throws {

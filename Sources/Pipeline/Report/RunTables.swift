@@ -27,6 +27,7 @@ public enum RunTables {
 
         var paper: PaperResults?
         var values: [String: [[String: Double]]] = [:]
+        var judgments: [String: [String]] = [:]
         for run in runs {
             let details = try lineage.details(of: run.id)
             let tableRow = details.steps.last { $0.step.name == step.name }
@@ -43,12 +44,25 @@ public enum RunTables {
                 if let metrics = try metrics(for: row, details: details, tableInputs: tableInputs, store: store) {
                     values[row.key, default: []].append(metrics)
                 }
+                if let text = judgmentsText(for: row, details: details, store: store) { judgments[row.key, default: []].append(text) }
             }
         }
         guard let paper else {
             throw PipelineError.report("run \(first.id) has no recorded paper results (its table step did not run); pass --paper experiments/paper_results.toml")
         }
-        return TableBuilder.build(config: config, paper: paper, values: values, experiment: spec.name, runs: runs.map(\.id), seeds: runs.compactMap(\.seed))
+        // Intervals only where every run has the row's judgments (pairing needs them all).
+        judgments = judgments.filter { $0.value.count == runs.count }
+        return TableBuilder.build(config: config, paper: paper, values: values, experiment: spec.name, runs: runs.map(\.id),
+                                  seeds: runs.compactMap(\.seed), judgments: judgments)
+    }
+
+    /// The judgments.jsonl the row's eval step wrote in this run, as text (nil when it has none).
+    static func judgmentsText(for row: TableConfig.Row, details: RunDetails, store: ObjectStore) -> String? {
+        guard let stepName = row.reference.step,
+              let source = details.steps.last(where: { $0.step.name == stepName && ($0.step.status == .succeeded || $0.step.status == .cached) }),
+              let artifact = source.outputs.first(where: { $0.name == "judgments" })?.artifact.id,
+              let id = try? ObjectID(parsing: artifact), let bytes = try? store.content(of: id) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// One run's metrics for a row: the artifact the table step read, else the source step's

@@ -58,6 +58,22 @@ public struct Headline: Sendable, Equatable, Codable {
     public var paperModelOutOfDomain: Double?
 }
 
+/// A paired difference between two methods on one column: the same instructions (and seeds)
+/// scored for both, resampled together (PairedBootstrap), in the table's display units.
+public struct PairedComparison: Sendable, Equatable, Codable {
+    /// Row keys and names: `iopo` (IOPO) minus `dpo` (DPO).
+    public var rowKey: String
+    public var method: String
+    public var baselineKey: String
+    public var baseline: String
+    public var column: String
+    public var metric: String
+    public var difference: PairedDifference
+    /// Instructions paired (per seed) and seeds.
+    public var instructions: Int
+    public var seeds: Int
+}
+
 /// Everything `table` shows.
 public struct TableReport: Sendable, Equatable, Codable {
     public var experiment: String
@@ -69,14 +85,20 @@ public struct TableReport: Sendable, Equatable, Codable {
     public var decimals: Int
     public var tables: [ResultsTable]
     public var headlines: [Headline]
+    /// IOPO minus each other main row, per column, with 95 % intervals (runs with judgments only);
+    /// nil, and absent from the JSON, when there are none (the table step's pinned tables.json).
+    public var comparisons: [PairedComparison]?
     public var notes: [String]
 }
 
 /// Builds the report from a configuration, the published numbers, and our metric values (one
 /// dictionary of flattened metrics per run, for each row key).
 public enum TableBuilder {
+    /// `judgments`: for each row key, each run's judgments.jsonl text (in run order), from which
+    /// the paired differences are computed; rows without them get none.
     public static func build(config: TableConfig, paper: PaperResults, values: [String: [[String: Double]]],
-                             experiment: String, runs: [String], seeds: [Int]) -> TableReport {
+                             experiment: String, runs: [String], seeds: [Int],
+                             judgments: [String: [String]] = [:], replicates: Int = 10_000) -> TableReport {
         var notes: [String] = []
         if !paper.models.contains(config.paperModel) {
             notes.append("the paper reports no model \"\(config.paperModel)\"; its columns are empty (models: \(paper.models.joined(separator: ", ")))")
@@ -133,8 +155,43 @@ public enum TableBuilder {
             }
             headlines.append(headline)
         }
-        return TableReport(experiment: experiment, runs: runs, seeds: seeds, paperModel: config.paperModel, citation: paper.citation,
-                           sourceNote: paper.source["note"], decimals: config.decimals, tables: tables, headlines: headlines, notes: notes)
+        var report = TableReport(experiment: experiment, runs: runs, seeds: seeds, paperModel: config.paperModel, citation: paper.citation,
+                                 sourceNote: paper.source["note"], decimals: config.decimals, tables: tables, headlines: headlines, notes: notes)
+        let paired = comparisons(config: config, judgments: judgments, replicates: replicates, notes: &report.notes)
+        report.comparisons = paired.isEmpty ? nil : paired
+        return report
+    }
+
+    /// IOPO minus every other main row, per column, where both rows have every run's judgments.
+    static func comparisons(config: TableConfig, judgments: [String: [String]], replicates: Int,
+                            notes: inout [String]) -> [PairedComparison] {
+        guard let iopo = config.main.first(where: { $0.key == "iopo" }), let iopoRuns = judgments[iopo.key], !iopoRuns.isEmpty else { return [] }
+        var out: [PairedComparison] = []
+        for baseline in config.main where baseline.key != iopo.key {
+            guard let baseRuns = judgments[baseline.key], baseRuns.count == iopoRuns.count else { continue }
+            for column in config.columns {
+                do {
+                    let a = try iopoRuns.map { try InstructionScores.scores(judgments: $0, metric: column.metric) }
+                    let b = try baseRuns.map { try InstructionScores.scores(judgments: $0, metric: column.metric) }
+                    let (pa, pb) = try InstructionScores.paired(a, b)
+                    // A column whose instructions are all outside its subset (IF-M of single-constraint data).
+                    let counted = { (scores: [[RatioScore]]) in scores.contains { $0.contains { $0.denominator > 0 } } }
+                    if !counted(pa) || !counted(pb) { continue }
+                    var difference = try PairedBootstrap.difference(pa, pb, replicates: replicates)
+                    difference.estimate *= config.metricScale
+                    difference.lower *= config.metricScale
+                    difference.upper *= config.metricScale
+                    out.append(PairedComparison(rowKey: iopo.key, method: iopo.method, baselineKey: baseline.key, baseline: baseline.method,
+                                                column: column.label, metric: column.metric, difference: difference,
+                                                instructions: pa.first?.count ?? 0, seeds: pa.count))
+                } catch InstructionScoresError.unknownMetric {
+                    continue  // a column with no per-instruction form (e.g. a mean score)
+                } catch {
+                    notes.append("no interval for \(iopo.method) − \(baseline.method) on \(column.label): \(error)")
+                }
+            }
+        }
+        return out
     }
 
     /// Flattens a metrics JSON object: nested tables join keys with `/`; only numbers are kept.

@@ -65,6 +65,40 @@ public enum TableRendering {
         return (header, rows)
     }
 
+    /// "+1.2 [−0.8, +3.1]": a difference and its interval in display units.
+    static func intervalText(_ difference: PairedDifference, decimals: Int) -> String {
+        let f = { FixedPoint.format($0, decimals: decimals, signed: true) }
+        return "\(f(difference.estimate)) [\(f(difference.lower)), \(f(difference.upper))]"
+    }
+
+    /// One row per baseline, one cell per column: IOPO − baseline with its 95 % interval.
+    static func comparisonRows(_ report: TableReport) -> (title: String, header: [String], rows: [[String]], verdicts: [String])? {
+        guard let comparisons = report.comparisons, let first = comparisons.first else { return nil }
+        let columns = comparisons.reduce(into: [String]()) { if !$0.contains($1.column) { $0.append($1.column) } }
+        let baselines = comparisons.reduce(into: [String]()) { if !$0.contains($1.baseline) { $0.append($1.baseline) } }
+        let level = Int((first.difference.level * 100).rounded())
+        let title = "Paired differences: \(first.method) − baseline (points), \(level) % percentile bootstrap over "
+            + "\(first.instructions) instructions × \(first.seeds) seed\(first.seeds == 1 ? "" : "s") (\(first.difference.replicates) resamples)"
+        var rows: [[String]] = [], verdicts: [String] = []
+        for baseline in baselines {
+            let mine = comparisons.filter { $0.baseline == baseline }
+            rows.append(["\(first.method) − \(baseline)"] + columns.map { column in
+                mine.first { $0.column == column }.map { intervalText($0.difference, decimals: report.decimals) } ?? "n/a"
+            })
+            let better = mine.filter { $0.difference.lower > 0 }.map(\.column), worse = mine.filter { $0.difference.upper < 0 }.map(\.column)
+            var verdict = "\(first.method) vs \(baseline): "
+            if better.isEmpty && worse.isEmpty {
+                verdict += "no difference detectable at \(level) % on any of \(mine.count) columns"
+            } else {
+                verdict += "better on \(better.count) of \(mine.count) columns" + (better.isEmpty ? "" : " (\(better.joined(separator: ", ")))")
+                verdict += ", worse on \(worse.count)" + (worse.isEmpty ? "" : " (\(worse.joined(separator: ", ")))")
+                verdict += ", no detectable difference on the rest (\(level) % intervals)"
+            }
+            verdicts.append(verdict)
+        }
+        return (title, ["Difference"] + columns, rows, verdicts)
+    }
+
     static func grid(_ report: TableReport, markdown: Bool) -> String {
         var out = header(report) + "\n"
         func emit(_ title: String, _ header: [String], _ rows: [[String]]) {
@@ -92,6 +126,10 @@ public enum TableRendering {
         }
         let (h, rows) = headlineRows(report)
         emit("Headline: mean IOPO − baseline (points); paper = both models, as published", h, rows)
+        if let paired = comparisonRows(report) {
+            emit(paired.title, paired.header, paired.rows)
+            out += "\n" + paired.verdicts.map { (markdown ? "- " : "") + $0 }.joined(separator: "\n") + "\n"
+        }
         if let note = report.sourceNote { out += "\nSource: \(report.citation). \(note)\n" }
         for note in report.notes { out += "note: \(note)\n" }
         return out
@@ -103,21 +141,28 @@ public enum TableRendering {
 
     static func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
 
+    /// One row per cell, per headline and per paired difference; `lower`/`upper` are the 95 %
+    /// interval of a paired difference (empty elsewhere), whose `n` is the instructions paired.
     static func csv(_ report: TableReport) -> String {
-        var out = "table,method,column,metric,ours_mean,ours_std,n,paper\n"
+        var out = "table,method,column,metric,ours_mean,ours_std,n,paper,lower,upper\n"
+        func row(_ fields: [String]) { out += fields.map(csvField).joined(separator: ",") + "\n" }
         for table in report.tables {
             for row in table.rows {
                 for (column, cell) in zip(table.columns, row.cells) {
                     out += [table.name, row.method, column.label, column.metric, number(cell.ours?.mean), number(cell.ours?.std),
-                            cell.ours.map { String($0.n) } ?? "0", number(cell.paper)].map(csvField).joined(separator: ",") + "\n"
+                            cell.ours.map { String($0.n) } ?? "0", number(cell.paper), "", ""].map(csvField).joined(separator: ",") + "\n"
                 }
             }
         }
         for h in report.headlines {
-            out += ["headline", "IOPO-\(h.baseline)", "in_domain", "", number(h.oursInDomain?.mean), number(h.oursInDomain?.std),
-                    h.oursInDomain.map { String($0.n) } ?? "0", number(h.paperInDomain)].map(csvField).joined(separator: ",") + "\n"
-            out += ["headline", "IOPO-\(h.baseline)", "out_of_domain", "", number(h.oursOutOfDomain?.mean), number(h.oursOutOfDomain?.std),
-                    h.oursOutOfDomain.map { String($0.n) } ?? "0", number(h.paperOutOfDomain)].map(csvField).joined(separator: ",") + "\n"
+            row(["headline", "IOPO-\(h.baseline)", "in_domain", "", number(h.oursInDomain?.mean), number(h.oursInDomain?.std),
+                 h.oursInDomain.map { String($0.n) } ?? "0", number(h.paperInDomain), "", ""])
+            row(["headline", "IOPO-\(h.baseline)", "out_of_domain", "", number(h.oursOutOfDomain?.mean), number(h.oursOutOfDomain?.std),
+                 h.oursOutOfDomain.map { String($0.n) } ?? "0", number(h.paperOutOfDomain), "", ""])
+        }
+        for c in report.comparisons ?? [] {
+            row(["paired", "\(c.method)-\(c.baseline)", c.column, c.metric, number(c.difference.estimate), "", String(c.instructions), "",
+                 number(c.difference.lower), number(c.difference.upper)])
         }
         return out
     }
@@ -130,6 +175,7 @@ public enum TableRendering {
             case "±": out += "$\\pm$"
             case "–": out += "--"
             case "−": out += "$-$"
+            case "×": out += "$\\times$"
             case "~": out += "\\textasciitilde{}"
             case "\\": out += "\\textbackslash{}"
             default: out.append(c)
@@ -153,6 +199,10 @@ public enum TableRendering {
         }
         let (h, rows) = headlineRows(report)
         emit("Mean IOPO − baseline improvement (points)", h, rows)
+        if let paired = comparisonRows(report) {
+            emit(paired.title, paired.header, paired.rows)
+            for verdict in paired.verdicts { out += "% " + verdict + "\n" }
+        }
         return out
     }
 
