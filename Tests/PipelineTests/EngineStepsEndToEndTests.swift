@@ -45,6 +45,10 @@ import Testing
         let table = try cli(["table", "last", "--md"])
         #expect(table.status == 0, "\(table.stderr)")
         for row in ["SFT", "DPO", "IOPO", "IF-S", "IF-M", "OOD CSR"] { #expect(table.stdout.contains(row), "\(row) missing in\n\(table.stdout)") }
+        // The paired intervals come from the eval steps' recorded judgments.
+        for text in ["Paired differences: IOPO − baseline (points), 95 % percentile bootstrap over", "| IOPO − DPO |", "- IOPO vs SFT: "] {
+            #expect(table.stdout.contains(text), "\(text) missing in\n\(table.stdout)")
+        }
 
         let diff = try cli(["diff", "last", "last~1", "--all"])
         #expect(diff.status == 0, "\(diff.stderr)")
