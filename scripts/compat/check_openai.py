@@ -89,6 +89,27 @@ if len(full) > 4:
     check(stopped.text == full[:full.index(stop)], "stop string cut")
     check(stopped.finish_reason == "stop", "stop finish_reason")
 
+# Log probabilities, parsed by the client's own types.
+scored = client.completions.create(model=model, prompt="Hello, world", max_tokens=4, temperature=0, logprobs=2,
+                                   extra_body={"ignore_eos": True}).choices[0]
+lp = scored.logprobs
+check(lp is not None and len(lp.tokens) == 4 and len(lp.token_logprobs) == 4, f"completion logprobs {lp}")
+check(all(v <= 0 for v in lp.token_logprobs), "log probabilities are ≤ 0")
+check(all(1 <= len(top) <= 3 for top in lp.top_logprobs), "top_logprobs hold the 2 best and the chosen token")
+check(lp.text_offset == sorted(lp.text_offset) and lp.text_offset[0] == 0, f"text_offset {lp.text_offset}")
+# lm-evaluation-harness's loglikelihood request: echo the prompt with its log probabilities.
+echoed = client.completions.create(model=model, prompt="Hello, world", max_tokens=0, temperature=0, logprobs=1, echo=True).choices[0]
+check(echoed.text == "Hello, world", f"echo text {echoed.text!r}")
+check(echoed.logprobs.token_logprobs[0] is None and all(v <= 0 for v in echoed.logprobs.token_logprobs[1:]),
+      "echo: no log probability for the first prompt token, ≤ 0 after")
+check("".join(echoed.logprobs.tokens) == "Hello, world", f"echo tokens {echoed.logprobs.tokens}")
+chat_scored = client.chat.completions.create(model=model, messages=messages, max_tokens=5, temperature=0, logprobs=True,
+                                            top_logprobs=3, extra_body={"ignore_eos": True}).choices[0]
+content = chat_scored.logprobs.content
+check(len(content) == 5 and all(len(entry.top_logprobs) == 3 for entry in content), "chat logprobs: 5 tokens, 3 alternatives each")
+check(all(entry.top_logprobs[0].logprob >= entry.top_logprobs[-1].logprob for entry in content), "alternatives most likely first")
+check(all(bytes(entry.bytes).decode("utf-8", "replace") == entry.token for entry in content), "token bytes spell the token")
+
 # Errors: typed exceptions with the right status, and the server carries on.
 try:
     client.chat.completions.create(model="no-such-model", messages=messages, max_tokens=2)
