@@ -12,16 +12,22 @@
 #       also puts the model into the store (`iopo-exp model import`: the float32 Hugging Face
 #       export, content-addressed) and prints its stored id instead of the path; the binary is
 #       $IOPO_EXP_BIN, else .build/release/iopo-exp
+#   scripts/fetch-reference-model.sh --hf
+#       also writes the float32 Hugging Face export to .cache/models/SmolLM2-135M-Instruct/ (what
+#       experiment files name as `file:` inputs; an experiment's run hashes it into the store) and
+#       prints that directory; an export made from the same GGUF is reused
 #
 # Exit 0 with the path (or id); 1 when the download fails or the file does not match; the
 # import's own exit status when it fails.
 set -euo pipefail
 
 import=0
+hf=0
 store=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --import) import=1 ;;
+        --hf) hf=1 ;;
         --store) store=(--store "$2"); shift ;;
         *) echo "fetch-reference-model: unknown argument $1 (see the comment at the top)" >&2; exit 2 ;;
     esac
@@ -42,11 +48,23 @@ matches() {
     [ -f "$1" ] && [ "$(stat -c %s "$1")" = "$size" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$sha256" ]
 }
 
-# Prints the file's path, or with --import its stored id.
+# Prints the file's path, or with --import its stored id, or with --hf the export's directory.
 finish() {
-    if [ "$import" = 1 ]; then
+    local bin="${IOPO_EXP_BIN:-$root/.build/release/iopo-exp}"
+    if [ "$hf" = 1 ]; then
+        local directory="$cache/SmolLM2-135M-Instruct"
+        # The stamp names the GGUF the export was made from; written last, so a partial export
+        # (no stamp) is made again.
+        if [ "$(cat "$directory/.exported-from" 2>/dev/null)" != "$sha256" ]; then
+            rm -rf "$directory" "$directory.partial-$$"
+            "$bin" model export "$file" --hf "$directory.partial-$$" >&2
+            echo "$sha256" > "$directory.partial-$$/.exported-from"
+            mv "$directory.partial-$$" "$directory"
+        fi
+        echo "$directory"
+    elif [ "$import" = 1 ]; then
         # The import prints "ID  PATH  description"; the id is the first field.
-        "${IOPO_EXP_BIN:-$root/.build/release/iopo-exp}" model import "$file" "${store[@]}" | cut -d" " -f1
+        "$bin" model import "$file" "${store[@]}" | cut -d" " -f1
     else
         echo "$file"
     fi

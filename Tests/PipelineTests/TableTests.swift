@@ -163,6 +163,25 @@ import Testing
         #expect(try TableRendering.json(report).contains("\"comparisons\""))
     }
 
+    /// The controls the paper lacks: the base model (`instruct`) and compute-matched SFT rows sit
+    /// in Table 3 in order, with no published value beside compute-matched SFT.
+    @Test func baseAndComputeMatchedRows() throws {
+        let config = try TableConfig(params: StepParameters([
+            "paper_model": .string("Qwen2-7B"), "metric_scale": .number(100), "decimals": .integer(1),
+            "main": .table(["iopo": .string("e3.metrics"), "sft_matched": .string("e5.metrics"), "instruct": .string("e0.metrics"),
+                            "sft": .string("e1.metrics")]),
+            "columns": .array([.table(["metric": .string("in_domain/if_s"), "label": .string("IF-S"), "paper": .string("IF-S"),
+                                       "domain": .string("in_domain")])]),
+        ]))
+        #expect(config.main.map(\.key) == ["instruct", "sft", "sft_matched", "iopo"])
+        let values: [String: [[String: Double]]] = ["instruct": [["in_domain/if_s": 0.25]], "sft": [["in_domain/if_s": 0.4]],
+                                                    "sft_matched": [["in_domain/if_s": 0.42]], "iopo": [["in_domain/if_s": 0.45]]]
+        let report = TableBuilder.build(config: config, paper: try paper(), values: values, experiment: "x", runs: ["r"], seeds: [1])
+        let markdown = TableRendering.render(report, as: .markdown)
+        #expect(markdown.contains("| SFT, compute-matched | 42.0 | – |"), "\(markdown)")
+        #expect(TableRendering.render(report, as: .csv).contains("table3,\"SFT, compute-matched\",IF-S,in_domain/if_s,42.0,,1,,,"))
+    }
+
     @Test func missingMetricsAndUnknownModelAreNotedNotFatal() throws {
         var cfg = try config()
         cfg.paperModel = "GPT-2"

@@ -30,7 +30,7 @@ public struct TableExecutor: StepExecutor {
         ParameterSchema([
             .required("paper", .input, "The published numbers (experiments/paper_results.toml)."),
             .optional("paper_model", .string, default: .string("Qwen2-7B"), "Which published model to show beside ours."),
-            .optional("main", TableExecutor.rowsType(TableConfig.mainRows), "Table 3 rows: instruct, sft, ppo, dpo, iopo → eval metrics."),
+            .optional("main", TableExecutor.rowsType(TableConfig.mainRows), "Table 3 rows: instruct (the base model), sft, sft_matched (SFT continued for as many sequence passes as the preference stage gets), ppo, dpo, iopo → eval metrics."),
             .optional("ablation", TableExecutor.rowsType(TableConfig.ablationRows), "Table 4 rows: iopo, wo_output, wo_input → eval metrics."),
             .optional("columns", .array(TableExecutor.columnType), default: TableConfig.columnsDefault, "Metric columns, in order."),
             .optional("metric_scale", .number, default: .number(100), "Multiplies our metrics for display (rates → percent)."),

@@ -39,7 +39,8 @@ public struct TableConfig: Sendable, Equatable {
     public var decimals: Int
 
     /// Row keys of Table 3 and the paper's method names, in the paper's order.
-    public static let mainRows: [(String, String)] = [("instruct", "Instruct"), ("sft", "SFT"), ("ppo", "PPO"), ("dpo", "DPO"), ("iopo", "IOPO")]
+    public static let mainRows: [(String, String)] = [("instruct", "Instruct"), ("sft", "SFT"), ("sft_matched", "SFT, compute-matched"),
+                                                      ("ppo", "PPO"), ("dpo", "DPO"), ("iopo", "IOPO")]
     /// Row keys of Table 4.
     public static let ablationRows: [(String, String)] = [("iopo", "IOPO"), ("wo_output", "w/o output pref"), ("wo_input", "w/o input pref")]
 
