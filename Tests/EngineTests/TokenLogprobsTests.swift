@@ -68,6 +68,18 @@ struct TokenLogprobsTests {
         #expect(plain.logprobs == nil && plain.promptLogprobs == nil)
     }
 
+    @Test("the stop token that ends a request has its entry, as loglikelihood clients expect")
+    func stopTokenHasAnEntry() throws {
+        let model = try BatchInvarianceTests.model()
+        let prompt: [Int32] = [5, 17, 33, 2]
+        let first = try BatchDecoder(model: model).generate([BatchRequest(prompt: prompt, maxNewTokens: 1)], maxBatch: 1)[0].tokens[0]
+        let request = BatchRequest(prompt: prompt, maxNewTokens: 1, stopTokenIds: [first], logprobs: 0, promptLogprobs: 0)
+        let result = try BatchDecoder(model: model).generate([request], maxBatch: 1)[0]
+        #expect(result.finishReason == .stopToken(first) && result.tokens.isEmpty)
+        #expect(result.logprobs?.map(\.token) == [first])
+        #expect(result.promptLogprobs?.count == prompt.count - 1)
+    }
+
     @Test("a negative number of alternatives is refused")
     func negativeCountsAreRefused() throws {
         let model = try BatchInvarianceTests.model()

@@ -74,6 +74,16 @@ import Testing
         #expect(try PairedBootstrap.difference(a, b, seed: 9) != PairedBootstrap.difference(a, b, seed: 10))
     }
 
+    /// Nearest-rank percentiles land on the right order statistic despite rounding in p·count.
+    @Test func percentilesPickTheRightOrderStatistic() {
+        let tail = (1 - 0.95) / 2   // 0.025000000000000022
+        #expect(PairedBootstrap.percentileIndex(tail, of: 10_000) == 249)
+        #expect(PairedBootstrap.percentileIndex(1 - tail, of: 10_000) == 9749)
+        #expect(PairedBootstrap.percentileIndex(tail, of: 2000) == 49)
+        #expect(PairedBootstrap.percentileIndex(0.5, of: 101) == 50)
+        #expect(PairedBootstrap.percentileIndex(0, of: 100) == 0 && PairedBootstrap.percentileIndex(1, of: 100) == 99)
+    }
+
     @Test func scoresThatDoNotPairAreRefused() {
         let one = [[RatioScore(1, of: 1), RatioScore(0, of: 1)]]
         #expect(throws: BootstrapError.noScores) { try PairedBootstrap.difference([], [], replicates: 100) }

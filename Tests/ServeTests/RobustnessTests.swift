@@ -19,7 +19,8 @@ import Testing
         Array("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n".utf8),
         Array("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".utf8),
         Array(("GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: " + String(repeating: "a", count: 200_000) + "\r\n\r\n").utf8),
-        Array("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\n\r\n\u{ff}\u{fe}\u{fd}\u{fc}".utf8),
+        Array("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\n\r\n".utf8)
+            + [0xFF, 0xFE, 0xFD, 0xFC],  // a body that is not UTF-8
     ]
 
     @Test func malformedRequestsAndDroppedConnectionsChangeNothing() async throws {
@@ -48,7 +49,9 @@ import Testing
             // 20 connections dropped mid-request: after half the headers, after the whole request
             // (non-streamed and streamed) before reading, after the first streamed chunk.
             for index in 0..<20 {
-                let streamed = index % 2 == 0
+                // 0: half the headers; 1: whole request, not streamed; 2: streamed, never read;
+                // 3: streamed, first chunk read.
+                let streamed = index % 4 >= 2
                 let body = #"{"prompt": "Tell a story \#(index)", "max_tokens": 64, "ignore_eos": true, "stream": \#(streamed)}"#
                 let request = "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                     + "Content-Length: \(body.utf8.count)\r\n\r\n" + body

@@ -44,7 +44,8 @@ public final class DecodeSlot {
     private var pending: Int32?
     private let prefixCache: PrefixCache?
     public private(set) var output: [Int32] = []
-    /// With `request.logprobs`: one entry per token of `output`.
+    /// With `request.logprobs`: one entry per token of `output`, and one for the stop token that
+    /// ended the request.
     public private(set) var logprobs: [TokenLogprob] = []
     /// With `request.promptLogprobs`: one entry per prompt token after the first.
     public private(set) var promptLogprobs: [TokenLogprob] = []
@@ -53,9 +54,10 @@ public final class DecodeSlot {
 
     /// Validates `request` (the errors `Generator.generate` throws) and reserves its cache; with a
     /// prefix cache, restores the longest cached prefix of the prompt and offers the prompt to
-    /// the cache once it has been fed.
+    /// the cache once it has been fed. A prefix cache serves one model (with its adapters).
     public init(decoder: BatchDecoder, request: BatchRequest, prefixCache: PrefixCache? = nil) throws(GenerationError) {
         try Self.validate(request, config: decoder.model.config)
+        prefixCache?.bind(to: decoder.model)
         limit = decoder.model.config.maxPositionEmbeddings
         self.request = request
         let sequence = decoder.makeSequence(capacity: min(request.prompt.count + request.maxNewTokens, limit))
@@ -130,7 +132,9 @@ public final class DecodeSlot {
         let token = logits.withUnsafeBufferPointer { all in
             let last = UnsafeBufferPointer(rebasing: all[(all.count - vocab)...])
             let token = sampler.sample(last)
-            if let top = request.logprobs, !stops.contains(token) { logprobs.append(TokenLogprob(token: token, logits: last, top: top)) }
+            // The end-of-turn token that stops the request has an entry too (as vLLM returns one):
+            // a loglikelihood client reads the entry after the prompt whatever token it is.
+            if let top = request.logprobs { logprobs.append(TokenLogprob(token: token, logits: last, top: top)) }
             return token
         }
         if stops.contains(token) { return finished(.stopToken(token)) }

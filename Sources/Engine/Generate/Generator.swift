@@ -42,7 +42,8 @@ public struct GenerationResult: Sendable, Equatable {
     public var tokens: [Int32]
     public var finishReason: FinishReason
     public var promptTokenCount: Int
-    /// When asked for: the log probability of each token of `tokens`.
+    /// When asked for: the log probability of each token of `tokens`, then of the stop token
+    /// when one ended generation.
     public var logprobs: [TokenLogprob]? = nil
     /// When asked for: the log probability of each prompt token after the first.
     public var promptLogprobs: [TokenLogprob]? = nil

@@ -9,7 +9,9 @@
 // check it, and that a request's tokens are the same with the cache on, off, warm or cold.
 //
 // Entries are whole prompts, matched by longest common prefix, evicted least recently used first
-// when the cache holds more than `capacityTokens` positions. Only the engine thread touches it.
+// when the cache holds more than `capacityTokens` positions. One cache serves one model, with the
+// adapters it had when the rows were computed (attaching others needs a new cache). Only the
+// engine thread touches it.
 
 /// The key and value rows of recently seen prompts.
 public final class PrefixCache {
@@ -33,9 +35,19 @@ public final class PrefixCache {
     private var clock: UInt64 = 0
     /// Positions held now.
     public private(set) var heldTokens = 0
+    /// The model whose rows the cache holds: rows of another model (or another shape) must never
+    /// be restored, so the first user binds it.
+    private var owner: ObjectIdentifier?
 
     public init(capacityTokens: Int) {
         self.capacityTokens = max(0, capacityTokens)
+    }
+
+    /// Binds the cache to `model` on first use; a second model is a programming error.
+    func bind(to model: DecoderModel) {
+        let id = ObjectIdentifier(model)
+        if owner == nil { owner = id }
+        precondition(owner == id, "a prefix cache holds the rows of one model; make one per model")
     }
 
     /// Copies the rows of the longest cached prefix of `prompt` into the empty `sequence`, leaving

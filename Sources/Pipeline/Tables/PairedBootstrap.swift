@@ -94,12 +94,15 @@ public enum PairedBootstrap {
         }
         differences.sort()
         // Percentiles by the nearest-rank rule on the sorted replicates.
-        func percentile(_ p: Double) -> Double {
-            let rank = min(max(Int((p * Double(replicates)).rounded(.up)) - 1, 0), replicates - 1)
-            return differences[rank]
-        }
         let tail = (1 - level) / 2
-        return PairedDifference(estimate: estimate, lower: percentile(tail), upper: percentile(1 - tail), level: level,
-                                replicates: replicates)
+        return PairedDifference(estimate: estimate, lower: differences[percentileIndex(tail, of: replicates)],
+                                upper: differences[percentileIndex(1 - tail, of: replicates)], level: level, replicates: replicates)
+    }
+
+    /// The index in `count` sorted values of the `p` percentile by the nearest-rank rule
+    /// (⌈p·count⌉-th value). p·count carries rounding error — 0.025 · 10,000 is
+    /// 250.00000000000023, whose ceiling would be the 251st value — so it is taken a hair lower.
+    static func percentileIndex(_ p: Double, of count: Int) -> Int {
+        min(max(Int((p * Double(count) - 1e-9).rounded(.up)) - 1, 0), count - 1)
     }
 }

@@ -77,8 +77,11 @@ public enum TableRendering {
         let columns = comparisons.reduce(into: [String]()) { if !$0.contains($1.column) { $0.append($1.column) } }
         let baselines = comparisons.reduce(into: [String]()) { if !$0.contains($1.baseline) { $0.append($1.baseline) } }
         let level = Int((first.difference.level * 100).rounded())
+        let counts = comparisons.reduce(into: [String: Int]()) { $0[$1.column] = $1.instructions }
+        let sizes = Set(counts.values).count == 1 ? "\(first.instructions) instructions"
+            : "each column's instructions (" + columns.map { "\($0) \(counts[$0]!)" }.joined(separator: ", ") + ")"
         let title = "Paired differences: \(first.method) − baseline (points), \(level) % percentile bootstrap over "
-            + "\(first.instructions) instructions × \(first.seeds) seed\(first.seeds == 1 ? "" : "s") (\(first.difference.replicates) resamples)"
+            + "\(sizes) × \(first.seeds) seed\(first.seeds == 1 ? "" : "s") (\(first.difference.replicates) resamples)"
         var rows: [[String]] = [], verdicts: [String] = []
         for baseline in baselines {
             let mine = comparisons.filter { $0.baseline == baseline }

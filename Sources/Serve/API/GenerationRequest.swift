@@ -185,6 +185,11 @@ private struct FieldReader {
         let range = 0...GenerationRequest.maxLogprobs
         switch endpoint {
         case .completions:
+            if let value = present("top_logprobs"), value.doubleValue != 0 {
+                throw .badRequest("top_logprobs is for chat completions; on /v1/completions logprobs is the number of alternatives",
+                                  param: "top_logprobs")
+            }
+            if present("logprobs")?.boolValue == false { return nil }
             return try integer("logprobs", in: range)
         case .chatCompletions:
             let wanted = try bool("logprobs") ?? false

@@ -28,8 +28,8 @@ struct LogprobShapes {
     }
 
     /// Completions' object for `entries` (nil: the prompt's first token, which has no log
-    /// probability). Offsets count characters from `offset`, the start of the first entry's text
-    /// in the returned text.
+    /// probability). Offsets count code points (Python's `len`, what clients index with) from
+    /// `offset`, the start of the first entry's text in the returned text.
     func completion(_ entries: [(token: Int32, logprob: TokenLogprob?)], offset: Int = 0) -> JSONValue {
         var tokens: [JSONValue] = [], logprobs: [JSONValue] = [], tops: [JSONValue] = [], offsets: [JSONValue] = []
         var position = offset
@@ -37,7 +37,7 @@ struct LogprobShapes {
             let piece = text(token)
             tokens.append(.string(piece))
             offsets.append(.int(position))
-            position += piece.count
+            position += piece.unicodeScalars.count
             guard let entry else {
                 logprobs.append(.null)
                 tops.append(.null)

@@ -297,7 +297,7 @@ struct OpenAIResponder: HTTPResponder {
                                 case .completions:
                                     logprobs = context.shapes.completion(entries.map { (token: $0.token, logprob: Optional($0)) },
                                                                          offset: offsets[choice])
-                                    offsets[choice] += entries.reduce(0) { $0 + context.shapes.text($1.token).count }
+                                    offsets[choice] += entries.reduce(0) { $0 + context.shapes.text($1.token).unicodeScalars.count }
                                 }
                             }
                             try await writer.write(context.chunk(ResponseShapes.chunk(

@@ -190,7 +190,7 @@ final class GenerationScheduler: Sendable {
                 do {
                     let slot = try DecodeSlot(decoder: decoder, request: request, prefixCache: prefixCache)
                     metrics.promptTokens.increment(by: Int64(spec.promptTokens.count))
-                    if prefixCache != nil {
+                    if prefixCache != nil && spec.promptLogprobs == nil {
                         metrics.prefixCacheQueries.increment(by: Int64(spec.promptTokens.count))
                         metrics.prefixCacheHits.increment(by: Int64(slot.reusedPromptTokens))
                     }
@@ -259,7 +259,9 @@ final class GenerationScheduler: Sendable {
         case .callback:
             if let stop = running.output.matchedStop { finish = .stopString(stop) } else { finish = running.cancelled ? .cancelled : .length }
         }
-        if finish != .cancelled { running.job.emit(running.output.finish()) }
+        // The rest of the text, and the stop token's log probability entry (its text is none).
+        let stopEntry = finish == .stopToken && running.job.spec.logprobs != nil ? running.slot.logprobs.suffix(1) : []
+        if finish != .cancelled { running.job.emit(running.output.finish(), logprobs: Array(stopEntry)) }
         return SequenceOutcome(finish: finish, text: running.output.text, completionTokens: completionTokens,
                                logprobs: result.logprobs, promptLogprobs: result.promptLogprobs)
     }

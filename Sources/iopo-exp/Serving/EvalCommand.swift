@@ -49,7 +49,7 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "top_p (default: not sent).") var topP: Double?
     @Option(help: "max_tokens per response (default: not sent; the endpoint's own limit applies).") var maxTokens: Int?
     @Option(help: "Seed sent with every request.") var seed = 0
-    @Option(help: "Requests in flight at once (default: as many as the server runs at once, which iopo-exp serve advertises as max_num_seqs in /v1/models; 4 for a server that does not say).")
+    @Option(help: "Requests in flight at once (default: as many as the server runs at once, up to 256, which iopo-exp serve advertises as max_num_seqs in /v1/models; 4 for a server that does not say, and with --judge llm).")
     var concurrency: Int?
     @Option(help: "Evaluate only the first N records of each dataset.") var limit: Int?
     @Option(help: "Attempts per request (connection errors, 5xx, 429), with exponential backoff.") var retries = 6
@@ -134,11 +134,13 @@ struct EvalCommand: AsyncParsableCommand {
         let endpointURL: String = server?.baseURL ?? endpoint ?? ""
         let modelName: String = server?.model.name ?? model ?? ""
         let apiKey: String? = apiKeyEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
+        // The server's batch, when it says (at most 256); not with an LLM judge, whose endpoint the
+        // same concurrency would drive and which may be a rate-limited API.
         var inFlight = concurrency ?? 4
-        if concurrency == nil && responsesFrom == nil,
+        if concurrency == nil && responsesFrom == nil && kind != .llm,
            let advertised = await OpenAIClient(baseURL: endpointURL, apiKey: apiKey).advertisedConcurrency(model: modelName) {
-            inFlight = advertised
-            if !json { ServingCLI.printError("\(advertised) requests in flight: the server runs \(advertised) sequences at once") }
+            inFlight = min(advertised, 256)
+            if !json { ServingCLI.printError("\(inFlight) requests in flight: the server runs \(advertised) sequences at once") }
         }
         let clock = EvaluationPhaseClock()
         let report: (@Sendable (EvaluationProgress) -> Void)? = showProgress ? { @Sendable progress in EvalCommand.showProgress(progress, clock: clock) } : nil
