@@ -167,12 +167,20 @@ public enum TableBuilder {
                             notes: inout [String]) -> [PairedComparison] {
         guard let iopo = config.main.first(where: { $0.key == "iopo" }), let iopoRuns = judgments[iopo.key], !iopoRuns.isEmpty else { return [] }
         var out: [PairedComparison] = []
+        // Each row's scores per metric are read once, not once per baseline.
+        var memo: [String: [[String: RatioScore]]] = [:]
+        func scores(_ key: String, _ runs: [String], _ metric: String) throws -> [[String: RatioScore]] {
+            if let known = memo[key + "\u{0}" + metric] { return known }
+            let read = try runs.map { try InstructionScores.scores(judgments: $0, metric: metric) }
+            memo[key + "\u{0}" + metric] = read
+            return read
+        }
         for baseline in config.main where baseline.key != iopo.key {
             guard let baseRuns = judgments[baseline.key], baseRuns.count == iopoRuns.count else { continue }
             for column in config.columns {
                 do {
-                    let a = try iopoRuns.map { try InstructionScores.scores(judgments: $0, metric: column.metric) }
-                    let b = try baseRuns.map { try InstructionScores.scores(judgments: $0, metric: column.metric) }
+                    let a = try scores(iopo.key, iopoRuns, column.metric)
+                    let b = try scores(baseline.key, baseRuns, column.metric)
                     let (pa, pb) = try InstructionScores.paired(a, b)
                     // A column whose instructions are all outside its subset (IF-M of single-constraint data).
                     let counted = { (scores: [[RatioScore]]) in scores.contains { $0.contains { $0.denominator > 0 } } }
