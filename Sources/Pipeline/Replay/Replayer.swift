@@ -24,8 +24,14 @@ public final class Replayer {
     public func storedSpec(of run: RunRecord) throws -> ExperimentSpec {
         guard let text = run.specObject, let id = try? ObjectID(parsing: text) else { throw PipelineError.runHasNoSpec(run.id) }
         let bytes = try lineage.store.content(of: id)
+        // The run's `--set` values, recorded as `set.KEY` params (distinct keys, so any order).
+        let overrides = try lineage.details(of: run.id).params
+            .filter { $0.stepName.isEmpty }
+            .compactMap { SpecOverride(param: $0.key, value: $0.value) }
+            .sorted { $0.path < $1.path }
         return try ExperimentParser(registry: registry, checkFiles: false).parse(text: String(decoding: bytes, as: UTF8.self),
-                                                                                   file: "<experiment file \(id.short) of run \(run.id)>", directory: nil)
+                                                                                   file: "<experiment file \(id.short) of run \(run.id)>", directory: nil,
+                                                                                   overrides: overrides)
     }
 
     /// Differences between the recorded environment and this process's, in the fields that can

@@ -67,6 +67,15 @@ public final class PipelineRunner {
 
     // MARK: running
 
+    /// A new group id: `g` and a run id's random tail.
+    public static func newGroupID() -> String { "g" + String(LineageDatabase.newRunID().dropFirst()) }
+
+    /// The runs' names: the experiment and seed, and a sweep point's overrides.
+    static func runName(_ spec: ExperimentSpec, seed: Int) -> String {
+        let overrides = spec.overrides.map(\.description).joined(separator: " ")
+        return "\(spec.name) seed \(seed)" + (overrides.isEmpty ? "" : " " + overrides)
+    }
+
     /// Runs the experiment once per seed (all runs in one group). Throws
     /// `PipelineError.stepFailed` when a step fails, after recording the failure.
     public func run(_ spec: ExperimentSpec, options: RunOptions) throws -> [RunSummary] {
@@ -79,10 +88,10 @@ public final class PipelineRunner {
         if options.requireClean && !git.isClean { throw GitCaptureError.notClean(modified: git.dirty, untracked: git.untracked) }
         let environment = EnvironmentSnapshot.capture(toolVersion: options.engineVersion)
         let planner = try planner(spec, options: options)
-        let groupID = "g" + String(LineageDatabase.newRunID().dropFirst())
+        let groupID = options.groupID ?? PipelineRunner.newGroupID()
         var summaries: [RunSummary] = []
         for seed in options.seeds ?? spec.seeds {
-            let recorder = try LineageRecorder.beginRun(in: lineage, experiment: spec.name, name: "\(spec.name) seed \(seed)",
+            let recorder = try LineageRecorder.beginRun(in: lineage, experiment: spec.name, name: PipelineRunner.runName(spec, seed: seed),
                                                         specObject: specID.description, git: git, environment: environment,
                                                         groupID: groupID, seed: seed)
             let attempt = RunAttempt(runner: self, planner: planner, recorder: recorder, options: options, seed: seed)

@@ -183,6 +183,7 @@ struct RunAttempt {
         for name in spec.models.keys.sorted() {
             runParams += ParamFlattening.flatten(spec.models[name]!, prefix: "model.\(name)")
         }
+        runParams += spec.overrides.map { ($0.paramKey, $0.valueText) }
         let steps = planner.steps.map { name in
             let step = spec.steps[name]!
             return (name: name, params: ParamFlattening.flatten(step.params.asValue, prefix: "") + [("kind", step.kind)])

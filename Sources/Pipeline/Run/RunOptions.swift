@@ -25,6 +25,8 @@ public struct RunOptions: Sendable {
     public var scratchRoot: URL?
     /// Keep each step's scratch directory after it succeeds.
     public var keepScratch = false
+    /// The group the runs join (a sweep's runs share one); nil: a new group.
+    public var groupID: String?
 
     public init(engineVersion: String) { self.engineVersion = engineVersion }
 }

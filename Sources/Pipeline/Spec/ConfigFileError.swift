@@ -12,19 +12,23 @@ public struct ConfigDiagnostic: Sendable, Equatable, CustomStringConvertible, Co
     public var message: String
     /// What to do about it (a suggested name, the expected form).
     public var hint: String?
+    /// The `run --set KEY=VALUE` argument the problem is in, when it is not in the file.
+    public var override: String?
 
-    public init(file: String, position: SourcePosition, field: String, message: String, hint: String? = nil) {
+    public init(file: String, position: SourcePosition, field: String, message: String, hint: String? = nil, override: String? = nil) {
         self.file = file
         self.line = position.line
         self.column = position.column
         self.field = field
         self.message = message
         self.hint = hint
+        self.override = override
     }
 
-    /// `file:line:column: field: message (hint)`, the form compilers use, so editors can jump to it.
+    /// `file:line:column: field: message (hint)`, the form compilers use, so editors can jump to
+    /// it; `--set KEY=VALUE: field: message` for a problem in an override.
     public var description: String {
-        var text = "\(file):\(line):\(column): "
+        var text = override.map { "--set \($0): " } ?? "\(file):\(line):\(column): "
         if !field.isEmpty { text += "\(field): " }
         text += message
         if let hint { text += "; \(hint)" }

@@ -32,22 +32,26 @@ public struct ExperimentParser: Sendable {
     ]
 
     /// Reads `path` and parses it; `file:` inputs resolve relative to its directory.
-    public func parse(contentsOf path: String) throws -> ExperimentSpec {
+    /// `overrides` (`run --set`) replace values of the file before it is validated.
+    public func parse(contentsOf path: String, overrides: [SpecOverride] = []) throws -> ExperimentSpec {
         let text = try ConfigDocument.experiment.readText(path)
-        return try parse(text: text, file: path, directory: URL(fileURLWithPath: path).deletingLastPathComponent())
+        return try parse(text: text, file: path, directory: URL(fileURLWithPath: path).deletingLastPathComponent(), overrides: overrides)
     }
 
     /// Parses experiment text. `directory` anchors `file:` inputs (nil: leave them unresolved).
-    public func parse(text: String, file: String, directory: URL?) throws -> ExperimentSpec {
+    /// A problem in an overridden value is reported against its `--set` argument, not the file.
+    public func parse(text: String, file: String, directory: URL?, overrides: [SpecOverride] = []) throws -> ExperimentSpec {
         let table = try ConfigDocument.experiment.parseTOML(text, file: file)
         let positions = SourcePositionIndex(text: text)
-        var validation = Validation(file: file, positions: positions)
-        let document = validation.convert(table, at: .root)
+        var validation = Validation(file: file, positions: positions, overrides: overrides)
+        let document = try SpecOverride.apply(overrides, to: validation.convert(table, at: .root))
         let spec = validate(document, text: text, file: file, directory: directory, validation: &validation)
         if !validation.diagnostics.isEmpty {
             throw ConfigDocument.experiment.invalid(validation.diagnostics)
         }
-        return spec!
+        var parsed = spec!
+        parsed.overrides = overrides
+        return parsed
     }
 
     private func validate(_ document: [String: SpecValue], text: String, file: String, directory: URL?, validation v: inout Validation) -> ExperimentSpec? {
@@ -248,9 +252,15 @@ public struct ExperimentParser: Sendable {
 struct Validation {
     var file: String
     var positions: SourcePositionIndex
+    /// `run --set` values: problems at or under one of their paths are the argument's, not the file's.
+    var overrides: [SpecOverride] = []
     var diagnostics: [ConfigDiagnostic] = []
 
     mutating func report(_ path: SpecPath, _ message: String, hint: String? = nil, atKey: Bool = false, preferValue: Bool = false) {
+        if let override = overrides.last(where: { path.relative(to: $0.path) != nil }) {
+            diagnostics.append(ConfigDiagnostic(file: file, position: .start, field: path.description, message: message, hint: hint, override: override.description))
+            return
+        }
         let position = positions.position(of: path, preferValue: preferValue && !atKey)
         diagnostics.append(ConfigDiagnostic(file: file, position: position, field: path.description, message: message, hint: hint))
     }

@@ -17,6 +17,9 @@ public struct ExperimentSpec: Sendable {
     /// Step names in dependency order; independent steps keep their file order.
     public var order: [String]
     public var positions: SourcePositionIndex
+    /// `run --set` values applied over the file (recorded as the run's `set.KEY` params, so a
+    /// replay applies them again).
+    public var overrides: [SpecOverride] = []
 
     /// The steps in dependency order.
     public var orderedSteps: [StepSpec] { order.map { steps[$0]! } }

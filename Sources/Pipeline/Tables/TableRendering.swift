@@ -106,22 +106,7 @@ public enum TableRendering {
         var out = header(report) + "\n"
         func emit(_ title: String, _ header: [String], _ rows: [[String]]) {
             out += "\n" + (markdown ? "**\(title)**\n\n" : "\(title)\n")
-            if markdown {
-                out += "| " + header.joined(separator: " | ") + " |\n"
-                out += "|" + header.enumerated().map { $0.offset == 0 ? "---|" : "---:|" }.joined() + "\n"
-                for row in rows { out += "| " + row.joined(separator: " | ") + " |\n" }
-            } else {
-                let widths = header.indices.map { i in ([header[i]] + rows.map { $0[i] }).map(\.count).max() ?? 0 }
-                func line(_ cells: [String]) -> String {
-                    cells.enumerated().map { i, cell in
-                        let pad = String(repeating: " ", count: widths[i] - cell.count)
-                        return i == 0 ? cell + pad : pad + cell
-                    }.joined(separator: "  ")
-                }
-                out += line(header) + "\n"
-                out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
-                for row in rows { out += line(row) + "\n" }
-            }
+            out += gridText(header, rows, markdown: markdown)
         }
         for table in report.tables {
             let (h, rows) = tableRows(table, decimals: report.decimals, runs: report.runs.count)
@@ -138,7 +123,31 @@ public enum TableRendering {
         return out
     }
 
-    static func csvField(_ text: String) -> String {
+    /// A table as aligned text (the first `leftAligned` columns left, the rest right) or as a
+    /// Markdown table (the same columns right-aligned).
+    public static func gridText(_ header: [String], _ rows: [[String]], markdown: Bool, leftAligned: Int = 1) -> String {
+        var out = ""
+        if markdown {
+            func escape(_ cell: String) -> String { cell.replacingOccurrences(of: "|", with: "\\|") }
+            out += "| " + header.map(escape).joined(separator: " | ") + " |\n"
+            out += "|" + header.indices.map { $0 < leftAligned ? "---|" : "---:|" }.joined() + "\n"
+            for row in rows { out += "| " + row.map(escape).joined(separator: " | ") + " |\n" }
+        } else {
+            let widths = header.indices.map { i in ([header[i]] + rows.map { $0[i] }).map(\.count).max() ?? 0 }
+            func line(_ cells: [String]) -> String {
+                cells.enumerated().map { i, cell in
+                    let pad = String(repeating: " ", count: widths[i] - cell.count)
+                    return i < leftAligned ? cell + pad : pad + cell
+                }.joined(separator: "  ")
+            }
+            out += line(header) + "\n"
+            out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
+            for row in rows { out += line(row) + "\n" }
+        }
+        return out
+    }
+
+    public static func csvField(_ text: String) -> String {
         text.contains(",") || text.contains("\"") || text.contains("\n") ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 

@@ -36,6 +36,8 @@ enum PipelineCLI {
     static func mapErrors<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as ConfigFileError {
             throw CLIError.invalid(error.description)
+        } catch let error as SpecOverrideError {
+            throw CLIError.invalid(error.description)
         } catch let error as PipelineError {
             throw CLIError(code: error.isUsageError ? .invalidInput : .failure, message: error.description)
         } catch let error as StepFailure {
