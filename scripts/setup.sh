@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libgit2-dev libsqlite3-dev libzstd-dev libopenblas-dev zstd pkg-config python3-venv)
+# libjs-chart.js and graphviz draw the HTML report's charts and lineage (`iopo-exp report`).
+packages=(libgit2-dev libsqlite3-dev libzstd-dev libopenblas-dev zstd pkg-config python3-venv libjs-chart.js graphviz)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

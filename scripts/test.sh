@@ -14,6 +14,13 @@ if [ ! -d "$IOPO_DATA_DIR" ]; then
 fi
 
 scripts/setup.sh --debug
+# The report's browser test opens the tiny run's report in headless Chromium.
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "test: installing chromium (the HTML report's browser test)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
 swift test --skip-build 2>&1 | tee .build/test-output.txt | grep -vE '^(◇|↳)' 
 status=${PIPESTATUS[0]}
 [ "$status" -eq 0 ] || exit "$status"

@@ -7,8 +7,8 @@ import Testing
 /// run, rerun from the cache and replayed bit for bit; and a `train` step killed mid-training that
 /// the next run continues from its checkpoint, ending identical to an uninterrupted run.
 @Suite(.serialized) struct EngineStepsEndToEndTests {
-    /// `experiments/iopo_qwen2.toml` with every size replaced by a tiny one (same steps, same
-    /// references, same table), so the test exercises the file users run.
+    /// `experiments/iopo_scratch.toml` with every size replaced by a tiny one (same steps, same
+    /// references, same table), so the test exercises the pipeline users run.
     static let tinyExperiment = repositoryRoot.appendingPathComponent("experiments/iopo_tiny.toml")
     static let tinyLock = repositoryRoot.appendingPathComponent("experiments/iopo_tiny.lock")
 
@@ -49,6 +49,17 @@ import Testing
         for text in ["Paired differences: IOPO − baseline (points), 95 % percentile bootstrap over", "| IOPO − DPO |", "- IOPO vs SFT: "] {
             #expect(table.stdout.contains(text), "\(text) missing in\n\(table.stdout)")
         }
+
+        // The HTML report of the run that executed every step, opened in a real browser.
+        let report = sandbox.path("report.html")
+        let written = try cli(["report", "last~1", "--out", report.path])
+        #expect(written.status == 0, "\(written.stdout)\n\(written.stderr)")
+        let iopoRow = table.stdout.split(separator: "\n").first { $0.hasPrefix("| IOPO |") }
+        let cells = (iopoRow ?? "").split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        #expect(cells.count > 2, "\(table.stdout)")
+        try ReportBrowserCheck.verify(report: report, expectedCells: cells)
+        let reportJSON = try #require(try json(try cli(["report", "last~1", "--json"]).stdout) as? [String: Any])
+        #expect((reportJSON["curves"] as? [Any])?.isEmpty == false && (reportJSON["breakdowns"] as? [Any])?.isEmpty == false)
 
         let diff = try cli(["diff", "last", "last~1", "--all"])
         #expect(diff.status == 0, "\(diff.stderr)")

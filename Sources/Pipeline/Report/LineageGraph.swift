@@ -94,14 +94,26 @@ public struct LineageGraph: Sendable {
         return id
     }
 
-    /// Graphviz: artifacts as ellipses, steps as boxes, for the nodes given (and edges among them).
-    public func dot(nodes: Set<String>, focus: String?) -> String {
+    /// A run's graph: its steps and every artifact they read or wrote.
+    public func nodes(ofRun runID: String) -> Set<String> {
+        var nodes = Set(runSteps[runID] ?? [])
+        for edge in edges where nodes.contains(edge.from) || nodes.contains(edge.to) {
+            nodes.insert(edge.from)
+            nodes.insert(edge.to)
+        }
+        return nodes
+    }
+
+    /// Graphviz: artifacts as ellipses, steps as boxes, for the nodes given (and edges among them);
+    /// the steps in `cached` (a run's cache hits) dashed and labelled so.
+    public func dot(nodes: Set<String>, focus: String?, cached: Set<String> = []) -> String {
         var out = "digraph lineage {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n"
         func quote(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
         for id in nodes.sorted() {
             var attributes: [String] = []
             if let step = steps[id] {
-                attributes = ["shape=box", "label=\(quote("\(step.name)\n[\(step.kind)]"))"]
+                attributes = ["shape=box", "label=\(quote("\(step.name)\n[\(step.kind)]" + (cached.contains(id) ? "\ncached" : "")))"]
+                if cached.contains(id) { attributes.append("style=dashed") }
             } else if let artifact = artifacts[id] {
                 attributes = ["shape=ellipse", "label=\(quote("\(artifact.names.first ?? "")\n\(id.dropFirst(7).prefix(12))"))"]
             }

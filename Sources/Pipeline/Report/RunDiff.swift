@@ -105,6 +105,14 @@ public struct RunDiff: Sendable, Codable, Equatable {
     static func number(_ value: Double) -> String { SpecValue.numberText(value) }
 
     /// Files named in a unified diff's `diff --git a/X b/X` lines.
+    /// The files a run's stored git patch touches, read from `store` (none when it is absent).
+    public static func patchFiles(in store: ObjectStore) -> (String) -> [String] {
+        { id in
+            guard let objectID = try? ObjectID(parsing: id), let bytes = try? store.content(of: objectID) else { return [] }
+            return filesInPatch(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public static func filesInPatch(_ text: String) -> [String] {
         text.split(separator: "\n").compactMap { line -> String? in
             guard line.hasPrefix("diff --git a/"), let range = line.range(of: " b/") else { return nil }

@@ -22,12 +22,9 @@ struct DiffCommand: ParsableCommand {
     func run() throws {
         let textFormat = format.format
         let lineage = try storeOptions.openLineage()
-        let store = lineage.store
         let runA = try lineage.resolveRun(a), runB = try lineage.resolveRun(b)
-        let diff = RunDiff.compute(try lineage.details(of: runA.id), try lineage.details(of: runB.id), curves: curves) { id in
-            guard let objectID = try? ObjectID(parsing: id), let bytes = try? store.content(of: objectID) else { return [] }
-            return RunDiff.filesInPatch(String(decoding: bytes, as: UTF8.self))
-        }
+        let diff = RunDiff.compute(try lineage.details(of: runA.id), try lineage.details(of: runB.id), curves: curves,
+                                   patchFiles: RunDiff.patchFiles(in: lineage.store))
         if output.json {
             try Output.printJSON(all ? diff : diff.onlyChanged)
             return

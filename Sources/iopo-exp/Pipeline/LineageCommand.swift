@@ -19,8 +19,7 @@ struct LineageCommand: ParsableCommand {
 
         if let run {
             let stepIDs = graph.runSteps[run.id] ?? []
-            var nodes = Set(stepIDs)
-            for edge in graph.edges where nodes.contains(edge.from) || nodes.contains(edge.to) { nodes.insert(edge.from); nodes.insert(edge.to) }
+            let nodes = graph.nodes(ofRun: run.id)
             if dot { PipelineCLI.write(graph.dot(nodes: nodes, focus: nil)); return }
             if output.json {
                 try Output.printJSON(["steps": stepIDs.compactMap { graph.steps[$0] }.map { [$0.name, $0.kind, $0.key] },
