@@ -78,7 +78,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .target(name: "Pipeline", dependencies: [
-            "Basics", "Store", "Lineage", "Trace", "Engine", "Serve", "Eval",
+            "Basics", "Store", "Lineage", "Trace", "Engine", "Serve", "Eval", "Jinja",
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .executableTarget(name: "iopo-exp", dependencies: [

@@ -458,20 +458,7 @@ extension Filters {
     }
 
     /// HTML escaping as markupsafe does it.
-    static func escapeHTML(_ text: String) -> String {
-        var output = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": output += "&amp;"
-            case "<": output += "&lt;"
-            case ">": output += "&gt;"
-            case "\"": output += "&#34;"
-            case "'": output += "&#39;"
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        return output
-    }
+    static func escapeHTML(_ text: String) -> String { HTMLEscape.markupSafe(text) }
 
     /// Jinja's `title` filter (not `str.title`): each word, after a run of spaces, `-`, `(`,
     /// `{`, `[` or `<`, starts upper case and continues lower case.

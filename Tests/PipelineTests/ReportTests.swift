@@ -38,7 +38,7 @@ import Testing
         #expect(data.curves.map(\.metric) == ["loss"])
         #expect(data.curves[0].series.map(\.label) == ["other", "train"])
         #expect(data.curves[0].series.map(\.points.count) == [3, 5])
-        #expect(data.tables == nil)
+        #expect(data.tables.isEmpty && data.variants == nil)
         #expect(data.tablesNote?.contains("table") == true)
         #expect(data.diff == nil)
         #expect(data.lineageDot.contains("train\n[test-only]") && data.lineageDot.contains("->"))
@@ -53,6 +53,12 @@ import Testing
         let diff = try #require(data.diff)
         #expect(diff.entries.contains { $0.changed && $0.key.contains("other.text") })
         #expect(data.curves[0].series.count == 4)
+        // Runs that differ in their --set values are variants: a table of what differs, and
+        // curve labels that say which variant a series is.
+        let variants = try #require(data.variants)
+        #expect(variants.paramColumns == ["steps.other.text"])
+        #expect(variants.metricColumns == ["other/length"])
+        #expect(data.curves[0].series.map(\.label).contains("other · steps.other.text=\"x\""), "\(data.curves[0].series.map(\.label))")
         let reversed = try ReportData.build(lineage: sandbox.lineage, registry: sandbox.registry, runs: both.reversed())
         #expect(reversed.lineageDot.contains("style=dashed"), "the second run's cached train step is dashed")
         #expect(reversed.runs[0].overrides == ["steps.other.text=\"x\""])

@@ -6,9 +6,13 @@ import Lineage
 public struct ReportData: Encodable, Sendable {
     public var title: String
     public var runs: [RunInfo]
-    /// The paper's tables over the runs (nil when their experiment has no table step).
-    public var tables: TableReport?
+    /// The paper's tables over each variant's runs (one variant unless the runs differ in their
+    /// `--set` values, as a sweep's do); empty when the experiment has no table step.
+    public var tables: [VariantTables]
     public var tablesNote: String?
+    /// A sweep: the runs with the params that differ and the table's metrics of the steps the
+    /// swept keys reached (nil for runs of one variant).
+    public var variants: RunsTable?
     /// Training curves: one chart per metric, a series per run and step.
     public var curves: [CurveChart]
     /// Evaluation by constraint count, type and dimension: one chart per dataset and grouping.
@@ -38,6 +42,13 @@ public struct ReportData: Encodable, Sendable {
         /// Commands that reproduce the run: from the store, and from the commit.
         public var reproduce: [String]
         public var steps: [StepInfo]
+    }
+
+    public struct VariantTables: Encodable, Sendable {
+        /// The variant's `--set` values (empty for the file as written).
+        public var variant: String
+        public var runs: [String]
+        public var report: TableReport
     }
 
     public struct StepInfo: Encodable, Sendable {
@@ -101,12 +112,25 @@ extension ReportData {
         guard let first = runs.first else { throw PipelineError.report("no runs to report") }
         let details = try runs.map { try lineage.details(of: $0.id) }
 
-        var tables: TableReport?
+        // Runs that differ in their --set values (a sweep's) are variants: tables per variant.
+        let overrides = details.map { detail in
+            detail.params.filter { $0.stepName.isEmpty }.compactMap { SpecOverride(param: $0.key, value: $0.value) }.map(\.description)
+        }
+        let variantOf = overrides.map { $0.joined(separator: " ") }
+        var variantOrder: [String] = []
+        for variant in variantOf where !variantOrder.contains(variant) { variantOrder.append(variant) }
+        var tables: [VariantTables] = []
         var tablesNote: String?
-        do {
-            tables = try RunTables.report(lineage: lineage, registry: registry, runs: runs, tableStep: nil, paperOverride: nil)
-        } catch {
-            tablesNote = "\(error)"
+        for variant in variantOrder {
+            let members = zip(runs, variantOf).filter { $0.1 == variant }.map(\.0)
+            do {
+                tables.append(VariantTables(variant: variant, runs: members.map(\.id),
+                                            report: try RunTables.report(lineage: lineage, registry: registry, runs: members, tableStep: nil, paperOverride: nil)))
+            } catch {
+                tablesNote = "\(error)"
+                tables = []
+                break
+            }
         }
 
         // Methods by eval step: the table step's row names where there is one.
@@ -120,16 +144,33 @@ extension ReportData {
             }
         }
 
+        var variants: RunsTable?
+        if variantOrder.count > 1 {
+            // The steps the swept keys reached: their keys differ between the runs.
+            let names = Set(details.flatMap { $0.steps.map(\.step.name) })
+            let reached = names.filter { name in Set(details.map { $0.steps.last { $0.step.name == name }?.step.key }).count > 1 }
+            let columns = Set(tables.flatMap { $0.report.tables.flatMap { $0.columns.map(\.metric) } })
+            variants = try RunsTable.build(lineage: lineage, runs: runs,
+                                           options: RunsTable.Options(params: true, metrics: [], metricSteps: reached, metricKeys: columns.isEmpty ? nil : columns))
+        }
+
         let many = runs.count > 1
-        func runLabel(_ run: RunRecord) -> String { run.seed.map { "seed \($0)" } ?? String(run.id.prefix(8)) }
-        let sameSeeds = Set(runs.compactMap(\.seed)).count < runs.count
+        let seedsPerVariant = variantOrder.map { variant in variantOf.filter { $0 == variant }.count }.max() ?? 1
+        let sameSeeds = Set(zip(runs, variantOf).map { "\($0.1)|\($0.0.seed ?? -1)" }).count < runs.count
+        func runLabel(_ index: Int) -> String {
+            let run = runs[index]
+            var parts: [String] = []
+            if variantOrder.count > 1 { parts.append(variantOf[index].isEmpty ? "as written" : variantOf[index]) }
+            if sameSeeds { parts.append(String(run.id.prefix(8))) } else if seedsPerVariant > 1 || variantOrder.count == 1 { parts.append(run.seed.map { "seed \($0)" } ?? String(run.id.prefix(8))) }
+            return parts.joined(separator: " · ")
+        }
 
         // Curves: every indexed metric, a chart per key.
         var series: [String: [CurveSeries]] = [:]
-        for (run, detail) in zip(runs, details) {
+        for (index, (run, detail)) in zip(runs, details).enumerated() {
             for curve in MetricCurve.curves(detail, filter: nil) {
                 var label = curve.step
-                if many { label += " · " + (sameSeeds ? String(run.id.prefix(8)) : runLabel(run)) }
+                if many { label += " · " + runLabel(index) }
                 series[curve.key, default: []].append(CurveSeries(label: label, run: run.id, seed: run.seed, step: curve.step,
                                                                   points: curve.points.map { [Double($0.index), $0.value] }))
             }
@@ -186,8 +227,9 @@ extension ReportData {
             environment.append(EnvironmentRow(field: "os", values: details.map { $0.environment?.os ?? first.os }))
         }
 
-        let infos = zip(runs, details).map { run, detail -> RunInfo in
-            let overrides = detail.params.filter { $0.stepName.isEmpty }.compactMap { SpecOverride(param: $0.key, value: $0.value) }.map(\.description)
+        let infos = zip(runs, details).enumerated().map { index, pair -> RunInfo in
+            let (run, detail) = pair
+            let overrides = overrides[index]
             var reproduce = ["iopo-exp replay \(run.id) --check    # re-executes every step from the store; exit 5 if an output differs"]
             if let spec = run.specObject, let commit = detail.git?.commit {
                 let sets = overrides.map { " --set '\($0)'" }.joined()
@@ -203,8 +245,10 @@ extension ReportData {
                            gitDirty: !(detail.git?.isClean ?? true), specObject: run.specObject, overrides: overrides, reproduce: reproduce, steps: steps)
         }
         let seeds = runs.compactMap(\.seed)
-        let title = "\(first.experiment): " + (runs.count == 1 ? "run \(first.id)" : "\(runs.count) runs" + (seeds.isEmpty ? "" : " (seeds \(seeds.map(String.init).joined(separator: ", ")))"))
-        return ReportData(title: title, runs: infos, tables: tables, tablesNote: tablesNote, curves: curves, breakdowns: breakdowns, diff: diff,
+        let title = "\(first.experiment): " + (runs.count == 1 ? "run \(first.id)"
+            : variantOrder.count > 1 ? "\(runs.count) runs of \(variantOrder.count) variants"
+            : "\(runs.count) runs" + (seeds.isEmpty ? "" : " (seeds \(seeds.map(String.init).joined(separator: ", ")))"))
+        return ReportData(title: title, runs: infos, tables: tables, tablesNote: tablesNote, variants: variants, curves: curves, breakdowns: breakdowns, diff: diff,
                           lineageDot: lineageDot, lineageRun: first.id, environment: environment)
     }
 }

@@ -1,5 +1,6 @@
 import Basics
 import Foundation
+import Jinja
 
 /// The report as one self-contained HTML file: styles, the charting library, the data and the
 /// lineage drawing are inlined, and nothing is fetched, so it opens offline in any browser and
@@ -17,7 +18,13 @@ public enum ReportHTML {
 
         // The paper's tables.
         body += "<section id=\"tables\"><h2>The paper's tables</h2>\n"
-        if let report = data.tables {
+        if let variants = data.variants {
+            body += "<h3>Variants</h3>\n<p>The runs differ in their --set values; the table shows the params that differ and the table's metrics of the steps they reached. The paper's tables follow per variant.</p>\n"
+            body += htmlTable(caption: nil, header: variants.header, rows: variants.cells)
+        }
+        for variant in data.tables {
+            let report = variant.report
+            if data.tables.count > 1 { body += "<h3>Variant \(escape(variant.variant.isEmpty ? "as written" : variant.variant))</h3>\n" }
             body += "<p>\(escape(TableRendering.header(report)))</p>\n"
             for table in report.tables {
                 let (header, rows) = TableRendering.tableRows(table, decimals: report.decimals, runs: report.runs.count)
@@ -31,7 +38,8 @@ public enum ReportHTML {
             }
             if let note = report.sourceNote { body += "<p class=\"note\">Source: \(escape(report.citation)). \(escape(note))</p>\n" }
             for note in report.notes { body += "<p class=\"note\">note: \(escape(note))</p>\n" }
-        } else {
+        }
+        if data.tables.isEmpty {
             body += "<p class=\"note\">No tables: \(escape(data.tablesNote ?? "the runs have no table step"))</p>\n"
         }
         body += "</section>\n"
@@ -183,21 +191,7 @@ public enum ReportHTML {
         return out + "</tbody></table>\n"
     }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLEscape.markupSafe(text) }
 
     /// Text placed inside `<script>`: a `</` would end the element early, so it becomes `<\/`
     /// (the same characters to JavaScript and JSON).
