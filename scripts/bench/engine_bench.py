@@ -30,7 +30,7 @@ import time
 from bench_common import cpu_flags, cpu_name, decode_clock, timed_training_steps
 
 SIZES = {
-    # The paper-reproduction model (experiments/iopo_qwen2.toml's [model.tiny]).
+    # The from-scratch demo's model (experiments/iopo_scratch.toml's [model.qwen2_small]).
     "paper": {"hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 8, "num_key_value_heads": 4,
               "intermediate_size": 704, "vocab_size": 4096, "max_position_embeddings": 1024},
     # About 11x the parameters.

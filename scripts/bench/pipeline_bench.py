@@ -7,7 +7,7 @@ absolute times drift, ratios hold).
 1. synthetic: 20 `command` steps (a chain where each step also reads the one two back, so the DAG
    has fan-in), each writing ~1 MB; the same 20 commands as 20 DVC stages with the same deps and
    outs. Both tools really execute the pipeline once, then rerun it.
-2. main: the recorded run of experiments/iopo_qwen2.toml (17 steps; 15 minutes of training and
+2. main: the recorded run of experiments/iopo_scratch.toml (17 steps; 15 minutes of training and
    evaluation). DVC gets the equivalent dvc.yaml: one stage per step (serve folded into its eval,
    as a DVC user would write it: 12 stages), the experiment file as a dependency of every stage,
    and as deps and outs the very artifacts our run produced, materialised from the store with
@@ -115,11 +115,11 @@ def synthetic(bin_, work, reps):
 
 
 def main_experiment(bin_, store, work, reps):
-    """The recorded run of experiments/iopo_qwen2.toml against its DVC equivalent."""
-    toml = os.path.join("experiments", "iopo_qwen2.toml")
+    """The recorded run of experiments/iopo_scratch.toml against its DVC equivalent."""
+    toml = os.path.join("experiments", "iopo_scratch.toml")
     runs = json.loads(subprocess.run([bin_, "runs", "--store", store, "--json"], cwd=ROOT, check=True,
                                      capture_output=True, text=True).stdout)
-    mine = [r for r in runs if r.get("experiment") == "iopo_qwen2" and r.get("status") == "succeeded"]
+    mine = [r for r in runs if r.get("experiment") == "iopo_scratch" and r.get("status") == "succeeded"]
     if not mine:
         sys.exit(f"no succeeded run of {toml} in {store}")
     run_id = mine[0]["id"]
@@ -128,7 +128,7 @@ def main_experiment(bin_, store, work, reps):
 
     dvc = os.path.join(work, "dvc-main")
     os.makedirs(dvc)
-    shutil.copy(os.path.join(ROOT, toml), os.path.join(dvc, "iopo_qwen2.toml"))
+    shutil.copy(os.path.join(ROOT, toml), os.path.join(dvc, "iopo_scratch.toml"))
     produced = {}     # artifact id -> workspace path of the stage output that holds it
     stages = {}
     materialised = 0
@@ -144,7 +144,7 @@ def main_experiment(bin_, store, work, reps):
             materialised += o["artifact"]["size"]
             produced.setdefault(o["artifact"]["id"], path)
             outs.append(path)
-        deps = ["iopo_qwen2.toml"]
+        deps = ["iopo_scratch.toml"]
         for i in s["inputs"]:
             aid = i["artifact"]["id"]
             if aid not in produced:     # a file from the working tree (the paper's numbers)
@@ -154,7 +154,7 @@ def main_experiment(bin_, store, work, reps):
                                cwd=ROOT, check=True, capture_output=True)
                 produced[aid] = path
             deps.append(produced[aid])
-        stages[name] = {"cmd": f"iopo-exp run iopo_qwen2.toml --only {name}",
+        stages[name] = {"cmd": f"iopo-exp run iopo_scratch.toml --only {name}",
                         "deps": sorted(set(deps)), "outs": outs}
     with open(os.path.join(dvc, "dvc.yaml"), "w") as f:
         json.dump({"stages": stages}, f, indent=1)
@@ -184,10 +184,10 @@ def main():
         report("synthetic", ours, dvc, n, STEPS)
         if store:
             ours, dvc, n, stages, size = main_experiment(bin_, store, work, reps)
-            report("experiments/iopo_qwen2.toml", ours, dvc, n, stages)
+            report("experiments/iopo_scratch.toml", ours, dvc, n, stages)
             print(f"\n(main: {size / 1e6:.0f} MB of outputs under DVC's tracking, materialised from the store)")
         else:
-            print("\n(main experiment skipped: no store holding a run of experiments/iopo_qwen2.toml; see usage)")
+            print("\n(main experiment skipped: no store holding a run of experiments/iopo_scratch.toml; see usage)")
     finally:
         if os.environ.get("KEEP") != "1":
             shutil.rmtree(work, ignore_errors=True)

@@ -15,7 +15,7 @@
 #   scripts/bench/train.sh                      # builds iopo-exp (release) first
 #   IOPO_EXP_BIN=path/to/iopo-exp scripts/bench/train.sh
 #
-# Settings (environment): QUADRUPLES (default 256), MAX_CONSTRAINTS (8, as experiments/iopo_qwen2.toml:
+# Settings (environment): QUADRUPLES (default 256), MAX_CONSTRAINTS (8, as experiments/iopo_scratch.toml:
 # TRACE's constraint-count shape, ~130-token sequences with this tokenizer),
 # THREADS (2), MICRO (units per forward, 1 as the release), KEEP=1 keeps the work directory.
 set -euo pipefail
