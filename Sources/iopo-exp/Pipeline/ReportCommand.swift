@@ -20,6 +20,7 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "With one run: report its whole group (its seeds).") var group = false
     @Option(help: "The HTML file to write (replaced atomically).") var out: String?
     @Flag(help: "Write the report's data as JSON (to --out, or standard output).") var json = false
+    @Option(help: "Published numbers to use instead of the runs' recorded ones (paper_results.toml).") var paper: String?
 
     func validate() throws {
         if targets.isEmpty { throw ValidationError("name a run or a group to report") }
@@ -35,7 +36,7 @@ struct ReportCommand: ParsableCommand {
                     runs.append(run)
                 }
             }
-            let data = try ReportData.build(lineage: lineage, registry: PipelineCLI.registry(), runs: runs)
+            let data = try ReportData.build(lineage: lineage, registry: PipelineCLI.registry(), runs: runs, paper: paper.map { URL(fileURLWithPath: $0) })
             if json { return try ReportHTML.json(data) }
             return try ReportHTML.render(data, library: try ChartLibrary.load(), toolVersion: PipelineCLI.engineVersion)
         }

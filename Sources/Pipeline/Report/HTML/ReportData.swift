@@ -108,7 +108,9 @@ extension ReportData {
     static let groupings = [("by_count", "constraint count"), ("by_type", "constraint type"), ("by_dimension", "constraint dimension")]
 
     /// Gathers the report of `runs` (one, a seed group, or any list; two get a diff).
-    public static func build(lineage: LineageDatabase, registry: StepRegistry, runs: [RunRecord]) throws -> ReportData {
+    /// `paper` replaces the published numbers the runs recorded (needed when their table step
+    /// did not run).
+    public static func build(lineage: LineageDatabase, registry: StepRegistry, runs: [RunRecord], paper: URL? = nil) throws -> ReportData {
         guard let first = runs.first else { throw PipelineError.report("no runs to report") }
         let details = try runs.map { try lineage.details(of: $0.id) }
 
@@ -125,7 +127,7 @@ extension ReportData {
             let members = zip(runs, variantOf).filter { $0.1 == variant }.map(\.0)
             do {
                 tables.append(VariantTables(variant: variant, runs: members.map(\.id),
-                                            report: try RunTables.report(lineage: lineage, registry: registry, runs: members, tableStep: nil, paperOverride: nil)))
+                                            report: try RunTables.report(lineage: lineage, registry: registry, runs: members, tableStep: nil, paperOverride: paper)))
             } catch {
                 tablesNote = "\(error)"
                 tables = []
