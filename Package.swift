@@ -62,7 +62,10 @@ let package = Package(
         .target(name: "Jinja"),
         // Row-invariant matrix products for batched serving (C: AVX2/FMA with a portable fallback).
         .target(name: "CRowProducts", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "Engine", dependencies: ["Basics", "Jinja", "COpenBLAS", "CRowProducts"]),
+        .target(name: "Engine", dependencies: [
+            "Basics", "Jinja", "COpenBLAS", "CRowProducts",
+            .product(name: "HeapModule", package: "swift-collections"),
+        ]),
         .target(name: "Serve", dependencies: [
             "Basics", "Engine",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -91,13 +94,16 @@ let package = Package(
         .executableTarget(name: "iopo-build-identity", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .plugin(name: "BuildIdentityPlugin", capability: .buildTool(), dependencies: ["iopo-build-identity"]),
 
+        // What the test targets share: scratch directories, the real-data folder, running the
+        // built binary and shell commands.
+        .target(name: "TestKit", path: "Tests/TestKit"),
         .testTarget(name: "BasicsTests", dependencies: ["Basics"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "LineageTests", dependencies: ["Lineage", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "CLITests", dependencies: ["Store"]),
-        .testTarget(name: "TraceTests", dependencies: ["Trace"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestKit"]),
+        .testTarget(name: "LineageTests", dependencies: ["Lineage", "Store", "TestKit", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "CLITests", dependencies: ["Store", "TestKit"]),
+        .testTarget(name: "TraceTests", dependencies: ["Trace", "TestKit"]),
         .testTarget(name: "JinjaTests", dependencies: ["Jinja", "Basics"], exclude: ["Fixtures"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestKit"]),
         .testTarget(name: "ServeTests", dependencies: [
             "Serve", "Engine",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -105,12 +111,12 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "EvalTests", dependencies: [
-            "Eval", "Serve", "Engine", "Trace",
+            "Eval", "Serve", "Engine", "Trace", "TestKit",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Lineage", "Basics"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Lineage", "Basics", "TestKit"]),
     ]
 )

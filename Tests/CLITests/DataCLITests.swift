@@ -1,4 +1,5 @@
 import Foundation
+import TestKit
 import Testing
 
 @Suite(.serialized) struct DataCLITests {
@@ -23,15 +24,9 @@ import Testing
         #expect(bad.status == 2 && bad.stderr.contains("bad.jsonl"))
     }
 
-    @Test func statsOfTheRealTraceEvaluationSetMatchThePublishedDistribution() throws {
-        let dataDirectory = ProcessInfo.processInfo.environment["IOPO_DATA_DIR"]
-            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent("shared/data").path
-        let file = dataDirectory + "/trace/trace_eval.jsonl"
-        guard FileManager.default.fileExists(atPath: file) else {
-            print("skipping: real TRACE data not found at \(file) (set IOPO_DATA_DIR)")
-            return
-        }
+    @Test(.enabled(if: SharedData.has("trace/trace_eval.jsonl"), "needs the real TRACE data (IOPO_DATA_DIR)"))
+    func statsOfTheRealTraceEvaluationSetMatchThePublishedDistribution() throws {
+        let file = try #require(SharedData.file("trace/trace_eval.jsonl")).path
         let cli = CLI(); defer { cli.cleanup() }
         let stats = try cli.run(["data", "stats", file])
         #expect(stats.status == 0)

@@ -2,6 +2,7 @@
 // without any model, the exit codes of its mistakes, and the real IFEval prompts.
 
 import Foundation
+import TestKit
 import Testing
 
 @Suite struct EvalCLITests {
@@ -46,15 +47,10 @@ import Testing
         #expect(absent.status == 2 && absent.stderr.contains("absent.jsonl: cannot read the responses file"), "\(absent.stderr)")
     }
 
-    @Test func theRealIFEvalPromptsWithResponsesFromAFile() throws {
-        let dataDirectory = ProcessInfo.processInfo.environment["IOPO_DATA_DIR"]
-            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent("shared/data").path
-        let file = dataDirectory + "/ifeval/input_data.jsonl"
-        guard let data = FileManager.default.contents(atPath: file) else {
-            print("skipping: real IFEval prompts not found at \(file) (set IOPO_DATA_DIR)")
-            return
-        }
+    @Test(.enabled(if: SharedData.has("ifeval/input_data.jsonl"), "needs the real IFEval prompts (IOPO_DATA_DIR)"))
+    func theRealIFEvalPromptsWithResponsesFromAFile() throws {
+        let file = try #require(SharedData.file("ifeval/input_data.jsonl")).path
+        let data = try Data(contentsOf: URL(fileURLWithPath: file))
         let cli = CLI(); defer { cli.cleanup() }
         // Each prompt answered by itself in lower case: some instructions followed, most not.
         var lines: [String] = []

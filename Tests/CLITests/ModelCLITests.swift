@@ -3,6 +3,7 @@
 // scripts/parity/run.sh; these tests check the commands, their determinism and every bad input.
 
 import Foundation
+import TestKit
 import Testing
 
 @Suite(.serialized) struct ModelCLITests {
@@ -89,16 +90,8 @@ import Testing
         let generated = try cli.run(["generate", prefix, "--prompt", "count the words", "--max-new-tokens", "8"])
         #expect(generated.status == 0, "\(generated.stderr)")
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["serve", prefix, "--port", "0", "--served-model-name", "tiny"]
-        process.currentDirectoryURL = cli.directory
         let log = cli.directory.appendingPathComponent("serve.log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ProcessRunner.start(CLI.binary, ["serve", prefix, "--port", "0", "--served-model-name", "tiny"], in: cli.directory, stdout: log)
         defer { process.terminate(); process.waitUntilExit() }
         var address: String?
         let deadline = Date().addingTimeInterval(60)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Engine
+import TestKit
 
 /// Each block format against values computed by hand from its byte layout. The scales are chosen
 /// so every expected value is exact (a small integer times a half with few mantissa bits), so the
@@ -170,7 +171,7 @@ import Testing
 
     @Test func rowsOfSeveralBlocksComeOutRowMajor() throws {
         // A [2, 64] Q4_0 matrix: ne = [64, 2], two blocks per row, scales 1, 2, 3, 4.
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         var data: [UInt8] = []
         for scale: UInt16 in [0x3C00, 0x4000, 0x4200, 0x4400] { data += GGUFTestWriter.half(scale) + Self.nibbles }
         var writer = GGUFTestWriter()
@@ -195,7 +196,7 @@ import Testing
     }
 
     @Test func aTypeTheEngineDoesNotDequantiseIsAnErrorNamingTypeAndTensor() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         var writer = GGUFTestWriter()
         writer.addTensor("blk.3.ffn_down.weight", dimensions: [256], type: .q3_K, data: [UInt8](repeating: 0, count: 110))
         let path = directory.file("q3k.gguf").path

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Engine
+import TestKit
 
 @Suite struct GGUFReaderTests {
     /// One value of every type, including nested, empty and string arrays.
@@ -102,7 +103,7 @@ import Testing
     }
 
     @Test func readerMapsTheFileAndReturnsRowMajorTensors() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         var writer = GGUFTestWriter()
         writer.addTensor("w", dimensions: [3, 2], type: .f32, data: GGUFTestWriter.floats([0, 1, 2, 10, 11, 12]))
         let path = directory.file("m.gguf").path

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Engine
+import TestKit
 
 @Suite struct GGUFTensorNamesTests {
     @Test func mapsEveryFamilyTensorBothWays() {
@@ -75,7 +76,7 @@ import Testing
     /// A llama file's q and k come back in Hugging Face's row order (q with the attention heads,
     /// k with the key/value heads); qwen2's are stored unpermuted and left alone.
     @Test func huggingFaceTensorsUndoThePermutationForLlamaOnly() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         // embedding 64, 4 heads of 16, 2 kv heads: q is [64, 64], k is [32, 64].
         let q = (0..<(64 * 64)).map { Float($0 % 97) - 48 }
         let k = (0..<(32 * 64)).map { Float($0 % 89) * 0.25 }

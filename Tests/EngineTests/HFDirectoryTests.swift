@@ -2,6 +2,7 @@ import Basics
 import Foundation
 import Testing
 @testable import Engine
+import TestKit
 
 /// A tiny Qwen2 configuration and deterministic tensors for it.
 enum TinyQwen2 {
@@ -31,7 +32,7 @@ private func fileBytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
 
 @Suite struct HFModelDirectoryTests {
     @Test func exportReimportExportIsByteIdentical() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let config = TinyQwen2.config(vocabSize: tokenizer.vocabularySize)
         let model = HFModelDirectory(decoder: config, tensors: TinyQwen2.tensors(for: config), tokenizer: tokenizer)
         let first = directory.file("first"), second = directory.file("second")
@@ -50,7 +51,7 @@ private func fileBytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
 
     @Test func chatTemplateFileTakesPrecedence() throws {
         // transformers 5 writes the template to chat_template.jinja instead of tokenizer_config.json.
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let config = TinyQwen2.config(vocabSize: tokenizer.vocabularySize)
         try HFModelDirectory(decoder: config, tensors: TinyQwen2.tensors(for: config), tokenizer: tokenizer).write(to: directory.url)
         #expect(try HFModelDirectory.readTokenizer(from: directory.url)?.chatTemplate == ChatTemplate.qwen2)
@@ -92,7 +93,7 @@ private func fileBytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
     @Test func tiedCheckpointsOmitTheHead() throws {
         let config = TinyQwen2.config(vocabSize: 400, tied: true)
         #expect(config.expectedShapes["lm_head.weight"] == nil)
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         try HFModelDirectory(decoder: config, tensors: TinyQwen2.tensors(for: config), tokenizer: nil).write(to: directory.url)
         let read = try HFModelDirectory.read(from: directory.url)
         #expect(read.tokenizer == nil)
@@ -100,7 +101,7 @@ private func fileBytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
     }
 
     @Test func refusesTensorsThatDoNotFitTheConfig() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let config = TinyQwen2.config(vocabSize: 400)
         var tensors = TinyQwen2.tensors(for: config)
         let file = directory.file("model.safetensors").path
@@ -123,7 +124,7 @@ private func fileBytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
     }
 
     @Test func readsShardedCheckpoints() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let config = TinyQwen2.config(vocabSize: 400)
         let tensors = TinyQwen2.tensors(for: config)
         let half = tensors.count / 2
@@ -169,7 +170,7 @@ private func fileBytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
     }
 
     @Test func missingFilesAreNamed() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         #expect(throws: CheckpointError.missingFile(directory: directory.url.path, file: "config.json")) {
             try HFModelDirectory.read(from: directory.url)
         }
@@ -198,7 +199,7 @@ private func fileBytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
     }
 
     @Test func roundTripsByteIdentically() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let first = directory.file("first"), second = directory.file("second")
         try Self.adapter().write(to: first)
         let read = try PEFTAdapterDirectory.read(from: first)
@@ -222,7 +223,7 @@ private func fileBytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
     }
 
     @Test func validatesNamesShapesAndPairs() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let file = directory.file("adapter_model.safetensors").path
         var wrongRank = Self.adapter()
         wrongRank.config.rank = 8

@@ -1,13 +1,14 @@
 import Foundation
 import Testing
 @testable import Engine
+import TestKit
 
 /// Write and read throughput of a 100 MB checkpoint, printed; run with IOPO_BENCH=1 in a release
 /// build (see TokenizerBenchmarkTests).
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["IOPO_BENCH"] != nil))
 struct SafetensorsBenchmarkTests {
     @Test func hundredMegabytes() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let url = directory.file("bench.safetensors")
         // 25 tensors of 1M floats: 100 MB, like a small model's checkpoint.
         let tensors = (0..<25).map { index in

@@ -1,28 +1,7 @@
 import Foundation
 import Testing
 @testable import Engine
-
-/// A fresh temporary directory per test, removed afterwards.
-struct TemporaryDirectory: ~Copyable {
-    let url: URL
-
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var created = 0
-
-    init(_ label: String = #function) throws {
-        let serial = Self.lock.withLock {
-            Self.created += 1
-            return Self.created
-        }
-        let name = "engine-io-\(label.filter { $0.isLetter || $0.isNumber })-\(getpid())-\(serial)"
-        url = FileManager.default.temporaryDirectory.appendingPathComponent(name)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
+import TestKit
 
 @Suite struct SafetensorsTests {
     static let sample = [
@@ -42,7 +21,7 @@ struct TemporaryDirectory: ~Copyable {
     }
 
     @Test func roundTripsThroughAFile() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let zeroSized = NamedTensor(name: "empty", shape: [0, 4], values: [])
         let tensors = Self.sample + [zeroSized, NamedTensor(name: "model.layers.0.x", shape: [3, 1], values: [-0.0, .infinity, 1e-30])]
         try Safetensors.write(tensors, to: directory.file("m.safetensors"))
@@ -175,7 +154,7 @@ struct TemporaryDirectory: ~Copyable {
             try Safetensors.decode(try SafetensorsTests.file(dtype: "F32", shape: [4], data: eight, offsets: (0, 16)))
         }
         // A real file cut short.
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let url = directory.file("cut.safetensors")
         let bytes = try Safetensors.encode(SafetensorsTests.sample)
         try Data(bytes.dropLast(3)).write(to: url)
@@ -206,7 +185,7 @@ struct TemporaryDirectory: ~Copyable {
     }
 
     @Test func writerRejectsDuplicatesAndLeavesNoFileBehind() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let url = directory.file("d.safetensors")
         let tensor = NamedTensor(name: "w", shape: [1], values: [1])
         #expect(throws: SafetensorsError.duplicateTensor(file: url.path, tensor: "w")) {
@@ -223,7 +202,7 @@ struct TemporaryDirectory: ~Copyable {
     }
 
     @Test func errorsNameTheFile() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let url = directory.file("bad.safetensors")
         try Data([1, 2, 3]).write(to: url)
         let error = #expect(throws: SafetensorsError.self) { try Safetensors.read(url) }
@@ -233,7 +212,7 @@ struct TemporaryDirectory: ~Copyable {
 
     @Test func largeFilesRoundTripQuickly() throws {
         // 16 MB: big enough to catch an accidental per-element or quadratic path.
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let count = 4 << 20
         let values = (0..<count).map { Float($0 % 1000) * 0.001 }
         let tensors = [NamedTensor(name: "big", shape: [count / 1024, 1024], values: values)]

@@ -2,6 +2,7 @@ import Basics
 import Foundation
 import Testing
 @testable import Engine
+import TestKit
 
 /// The Swift side of scripts/parity/tokenizer_parity.py: the fixtures are generated
 /// deterministically, and when IOPO_PARITY_OUT names a directory they are written there for the
@@ -52,9 +53,7 @@ import Testing
 
     /// User prompts of TRACE's evaluation set and IFEval's prompts, in file order.
     static func realPrompts() throws -> [String] {
-        let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let dataDirectory = ProcessInfo.processInfo.environment["IOPO_DATA_DIR"].map { URL(fileURLWithPath: $0) }
-            ?? repositoryRoot.appendingPathComponent("../shared/data")
+        let dataDirectory = SharedData.directory
         var prompts: [String] = []
         for (file, extract) in [
             ("trace/trace_eval.jsonl", { (record: JSONValue) in record["messages"]?.arrayValue?.last?["content"]?.stringValue }),

@@ -6,6 +6,7 @@
 import Foundation
 import Testing
 @testable import Engine
+import TestKit
 
 @Suite("Trainer bad input")
 struct TrainerBadInputTests {
@@ -116,7 +117,7 @@ struct TrainerBadInputTests {
 
     @Test("a checkpoint whose tensors do not fit the base model is refused, naming the tensor")
     func shapeMismatch() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let root = directory.url
         let examples = randomQuadruples(2, seed: 1)
         for lora in [false, true] {
@@ -137,7 +138,7 @@ struct TrainerBadInputTests {
 
     @Test("a NaN loss stops training before the update, naming the step and the last good checkpoint")
     func nanLoss() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let root = directory.url
         let examples = randomQuadruples(6, seed: 4)
         let config = TrainingConfig(objective: .iopo, learningRate: 1e-3, batchSize: 1, microBatchSize: 1, lora: LoRAConfig(rank: 2, alpha: 4),
@@ -174,7 +175,7 @@ struct TrainerBadInputTests {
 
     @Test("an absurd learning rate blows the loss up; the error names the step, and a resumed run names its checkpoint")
     func absurdLearningRate() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let root = directory.url
         let examples = randomQuadruples(4, seed: 4)
         let config = TrainingConfig(objective: .sft, learningRate: 1e30, warmupRatio: 0, batchSize: 2, microBatchSize: 2, checkpointEvery: 1)

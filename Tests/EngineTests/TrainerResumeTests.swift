@@ -6,6 +6,7 @@
 import Foundation
 import Testing
 @testable import Engine
+import TestKit
 
 /// The description of the error `body` throws, or nil when it throws none.
 func errorText(_ body: () throws -> Void) -> String? {
@@ -37,7 +38,7 @@ struct TrainerResumeTests {
                       Setup(objective: .sft, lora: false), Setup(objective: .iopoNoOutput, lora: true)])
     func bitIdenticalResume(setup: Setup) throws {
         let examples = randomQuadruples(5, seed: 17)
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let root = directory.url
 
         // Uninterrupted, with checkpoints.
@@ -75,7 +76,7 @@ struct TrainerResumeTests {
 
     @Test("a checkpoint directory holds the trainable tensors, optimizer state and run identity, nothing half-written")
     func checkpointFiles() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let root = directory.url
         let trainer = try Trainer(model: try baseModel(), config: config(Setup(objective: .iopo, lora: true)),
                                   examples: randomQuadruples(3, seed: 2))
@@ -94,7 +95,7 @@ struct TrainerResumeTests {
 
     @Test("a checkpoint from a different run is refused, naming what differs")
     func differentRun() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let root = directory.url
         let examples = randomQuadruples(4, seed: 2)
         let trainer = try Trainer(model: try baseModel(), config: config(Setup(objective: .iopo, lora: true)), examples: examples)

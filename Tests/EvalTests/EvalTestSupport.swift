@@ -13,20 +13,7 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 import Trace
-
-/// A temporary directory removed when the value is released.
-final class TemporaryDirectory: @unchecked Sendable {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("iopo-eval-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
+import TestKit
 
 /// The tiny model's directory (context 2048).
 let tinyModelDirectory = sharedDemoModel(DemoModelSpec(contextLength: 2048), name: "iopo-eval-tests-tiny-2048")

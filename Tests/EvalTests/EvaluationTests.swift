@@ -7,12 +7,13 @@ import Foundation
 import Serve
 import Testing
 import Trace
+import TestKit
 
 @Suite struct RuleJudgeEvaluationTests {
     @Test func againstOurServerIsDeterministicAndResumable() async throws {
         let server = try await startTinyServer()
         defer { Task { await server.stop() } }
-        let work = try TemporaryDirectory()
+        let work = TemporaryDirectory()
         let data = work.file("trace.jsonl")
         try writeSyntheticTrace(to: data)
         func config(_ out: String, limit: Int? = nil) -> EvaluationConfig {
@@ -73,7 +74,7 @@ import Trace
         let endpoint = try await FakeEndpoint.start { request in
             (200, chatCompletionBody(references[userMessage(request)] ?? "unknown prompt"))
         }
-        let work = try TemporaryDirectory()
+        let work = TemporaryDirectory()
         try writeSyntheticTrace(to: work.file("trace.jsonl"))
         let result = try await Evaluation.run(EvaluationConfig(
             endpoint: endpoint.baseURL, model: "oracle", datasets: [DatasetSpec(name: "trace", file: work.file("trace.jsonl").path)],
@@ -89,7 +90,7 @@ import Trace
 
     @Test func ruleJudgeRefusesRecordsWithoutChecksBeforeAnyRequest() async throws {
         let endpoint = try await FakeEndpoint.start { _ in (200, chatCompletionBody("x")) }
-        let work = try TemporaryDirectory()
+        let work = TemporaryDirectory()
         try writeSyntheticTrace(to: work.file("plain.jsonl"), withChecks: false)
         await #expect(throws: EvaluationError.self) {
             _ = try await Evaluation.run(EvaluationConfig(
@@ -111,7 +112,7 @@ import Trace
         // Every response is "all lowercase words": no commas (followed), no <<title>> (not
         // followed), lowercase and no commas (followed) → prompt level 2/3, instruction level 3/4.
         let endpoint = try await FakeEndpoint.start { _ in (200, chatCompletionBody("all lowercase words here")) }
-        let work = try TemporaryDirectory()
+        let work = TemporaryDirectory()
         try writeIFEval(to: work.file("ifeval.jsonl"))
         let result = try await Evaluation.run(EvaluationConfig(
             endpoint: endpoint.baseURL, model: "m", datasets: [DatasetSpec(name: "ifeval", file: work.file("ifeval.jsonl").path)],
@@ -143,7 +144,7 @@ import Trace
 
     @Test func againstOurServerMatchesTheCheckers() async throws {
         let server = try await startTinyServer()
-        let work = try TemporaryDirectory()
+        let work = TemporaryDirectory()
         try writeIFEval(to: work.file("ifeval.jsonl"))
         let result = try await Evaluation.run(EvaluationConfig(
             endpoint: server.baseURL, model: "tiny", datasets: [DatasetSpec(name: "ifeval", file: work.file("ifeval.jsonl").path)],
@@ -161,7 +162,7 @@ import Trace
 @Suite struct LLMJudgeEvaluationTests {
     @Test func ourServerAsJudgeGivesUnparseableRepliesThatAreCountedNotScored() async throws {
         let server = try await startTinyServer()
-        let work = try TemporaryDirectory()
+        let work = TemporaryDirectory()
         try writeSyntheticTrace(to: work.file("trace.jsonl"))
         let result = try await Evaluation.run(EvaluationConfig(
             endpoint: server.baseURL, model: "tiny", datasets: [DatasetSpec(name: "trace", file: work.file("trace.jsonl").path)],
@@ -199,7 +200,7 @@ import Trace
             lines.append("Constraints Overall Score: [[8]]")
             return (200, chatCompletionBody(lines.joined(separator: "\n")))
         }
-        let work = try TemporaryDirectory()
+        let work = TemporaryDirectory()
         try writeSyntheticTrace(to: work.file("trace.jsonl"))
         let result = try await Evaluation.run(EvaluationConfig(
             endpoint: model.baseURL, model: "m", datasets: [DatasetSpec(name: "in_domain", file: work.file("trace.jsonl").path)],
@@ -270,7 +271,7 @@ import Trace
         // Our server refuses a prompt longer than its context with 400: that instruction counts
         // as not followed and is reported; the others are evaluated.
         let server = try await startTinyServer()
-        let work = try TemporaryDirectory()
+        let work = TemporaryDirectory()
         var lines = try readLines({ try writeSyntheticTrace(to: work.file("t.jsonl")); return work.file("t.jsonl") }())
         var record = synthetic.evalInDomain[0].evalRecord
         record = TraceEvalRecord(id: "huge", description: String(repeating: "lorem ipsum ", count: 2000),
@@ -312,7 +313,7 @@ import Trace
     }
 
     @Test func unrecognisedFilesAreRefusedWithTheirName() throws {
-        let work = try TemporaryDirectory()
+        let work = TemporaryDirectory()
         try Data(#"{"question": "x"}"#.utf8).write(to: work.file("odd.jsonl"))
         #expect(throws: EvaluationError.dataset(file: work.file("odd.jsonl").path,
                                                 detail: "line 1 is neither a TRACE record (constraints_splits, messages) nor an IFEval record (instruction_id_list)")) {

@@ -7,6 +7,7 @@ import Basics
 import Foundation
 import Testing
 import Trace
+import TestKit
 
 @Suite struct ProvidedResponsesTests {
     func config(_ work: TemporaryDirectory, responses: String, out: String = "out", datasetName: String = "ifeval") -> EvaluationConfig {
@@ -19,7 +20,7 @@ import Trace
     }
 
     @Test func ifevalReferenceResponsesAreMatchedByPromptAndScored() async throws {
-        let work = try TemporaryDirectory()
+        let work = TemporaryDirectory()
         try writeIFEval(to: work.file("ifeval.jsonl"))
         // In another order than the data, as a reference file may be.
         try writeLines([
@@ -44,7 +45,7 @@ import Trace
         let endpoint = try await FakeEndpoint.start { request in
             (200, chatCompletionBody(userMessage(request).contains("title") ? "<<A Title>> here" : "no commas, sorry"))
         }
-        let work = try TemporaryDirectory()
+        let work = TemporaryDirectory()
         try writeIFEval(to: work.file("ifeval.jsonl"))
         let live = try await Evaluation.run(EvaluationConfig(
             endpoint: endpoint.baseURL, model: "m", datasets: [DatasetSpec(name: "ifeval", file: work.file("ifeval.jsonl").path)],
@@ -58,7 +59,7 @@ import Trace
     }
 
     @Test func aRefusedPromptInAResponsesFileStaysAGenerationError() async throws {
-        let work = try TemporaryDirectory()
+        let work = TemporaryDirectory()
         try writeIFEval(to: work.file("ifeval.jsonl"))
         try writeLines([
             #"{"dataset": "ifeval", "id": "1", "response": "fine"}"#,
@@ -72,7 +73,7 @@ import Trace
     }
 
     @Test func badResponsesFilesAreRefusedWithTheirLineAndNothingIsWritten() async throws {
-        let work = try TemporaryDirectory()
+        let work = TemporaryDirectory()
         try writeIFEval(to: work.file("ifeval.jsonl"))
         func refusal(_ lines: [String]) async throws -> String {
             try writeLines(lines, to: work.file("bad.jsonl"))

@@ -5,6 +5,7 @@ import Basics
 import Foundation
 import Testing
 import Trace
+import TestKit
 
 @Suite struct CanonicalJSONTests {
     @Test func numbersHaveOneFixedFormat() {
@@ -120,7 +121,7 @@ import Trace
 
 @Suite struct ResponseCacheTests {
     @Test func aLineCutShortByACrashIsDropped() async throws {
-        let work = try TemporaryDirectory()
+        let work = TemporaryDirectory()
         let url = work.file("cache.jsonl")
         let key = ResponseCache.key(model: "m", messages: [ChatTurn(role: "user", content: "q")], parameters: ChatParameters(temperature: 0))
         do {

@@ -3,14 +3,11 @@ import Testing
 import GRDB
 @testable import Lineage
 import Store
+import TestKit
 
 final class Scratch: Sendable {
-    let url: URL
-    init() {
-        url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("iopo-lineage-test-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
+    private let directory = TemporaryDirectory(prefix: "iopo-lineage-test")
+    var url: URL { directory.url }
 
     func lineage() throws -> LineageDatabase {
         let root = url.appendingPathComponent("store")
@@ -21,19 +18,9 @@ final class Scratch: Sendable {
 
 @discardableResult
 func shell(_ command: String, in directory: URL) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = ["-c", command]
-    process.currentDirectoryURL = directory
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    guard process.terminationStatus == 0 else { throw LineageError.invalidInput("`\(command)` failed: \(text)") }
-    return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    let result = try ProcessRunner.shell(command, in: directory)
+    guard result.status == 0 else { throw LineageError.invalidInput("`\(command)` failed: \(result.stdout)") }
+    return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 @Suite struct LineageDatabaseTests {

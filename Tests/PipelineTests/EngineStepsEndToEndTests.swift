@@ -60,6 +60,22 @@ import Testing
         try ReportBrowserCheck.verify(report: report, expectedCells: cells)
         let reportJSON = try #require(try json(try cli(["report", "last~1", "--json"]).stdout) as? [String: Any])
         #expect((reportJSON["curves"] as? [Any])?.isEmpty == false && (reportJSON["breakdowns"] as? [Any])?.isEmpty == false)
+        // --paper replaces the published numbers the run recorded: SFT's IF-S becomes 12.3.
+        let paperText = sandbox.read("paper_results.toml")
+        try sandbox.write(paperText.replacingOccurrences(of: "SFT      = [76.0,", with: "SFT      = [12.3,"), to: "altered_paper.toml")
+        func paperSFTIFS(_ arguments: [String]) throws -> Double? {
+            let result = try cli(["report", "last~1", "--json"] + arguments)
+            #expect(result.status == 0, "\(result.stderr)")
+            let data = try #require(try json(result.stdout) as? [String: Any])
+            let report = ((data["tables"] as? [[String: Any]])?.first?["report"] as? [String: Any]) ?? [:]
+            let table3 = (report["tables"] as? [[String: Any]])?.first ?? [:]
+            let sft = (table3["rows"] as? [[String: Any]])?.first { ($0["method"] as? String) == "SFT" }
+            return ((sft?["cells"] as? [[String: Any]])?.first?["paper"] as? Double)
+        }
+        #expect(try paperSFTIFS([]) == 76.0)
+        #expect(try paperSFTIFS(["--paper", "altered_paper.toml"]) == 12.3)
+        let absentPaper = try cli(["report", "last~1", "--json", "--paper", "absent.toml"])
+        #expect(absentPaper.status != 0 && absentPaper.stderr.contains("absent.toml"), "\(absentPaper.stderr)")
 
         let diff = try cli(["diff", "last", "last~1", "--all"])
         #expect(diff.status == 0, "\(diff.stderr)")

@@ -1,6 +1,7 @@
 import Basics
 import Foundation
 import Store
+import TestKit
 import Testing
 
 /// SIGKILL of `iopo-exp run` at random moments, with `store gc --apply` (grace 0) between some of
@@ -17,11 +18,9 @@ import Testing
     func startInOwnGroup(_ cli: CLIRun, _ arguments: [String], log: URL) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = [CLIRun.binary] + arguments
+        process.arguments = [IopoExpBinary.path] + arguments
         process.currentDirectoryURL = cli.directory
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "IOPO_STORE")
-        process.environment = environment
+        process.environment = ProcessRunner.environment([:])
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
@@ -35,13 +34,12 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/setsid"), "needs setsid (util-linux)")
         // Not a `Sandbox`: its open store would hold the lock that gc and the writers' debris
         // sweep need to see free.
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iopo-fault-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let work = TemporaryDirectory(prefix: "iopo-fault")
+        let directory = work.url
         try ObjectStore.initialize(at: directory.appendingPathComponent("store"))
         let cli = CLIRun(directory: directory)
-        func path(_ name: String) -> URL { directory.appendingPathComponent(name) }
-        func read(_ name: String) -> String { (try? String(contentsOf: path(name), encoding: .utf8)) ?? "" }
+        func path(_ name: String) -> URL { work.file(name) }
+        func read(_ name: String) -> String { work.read(name) }
         try FileManager.default.copyItem(at: EngineStepsEndToEndTests.tinyExperiment, to: path("exp.toml"))
         try FileManager.default.copyItem(at: EngineStepsEndToEndTests.tinyLock, to: path("exp.lock"))
         try FileManager.default.copyItem(at: TableTests.paperFile, to: path("paper_results.toml"))

@@ -94,6 +94,18 @@ import Testing
         let dry = try cli(["run", "exp.toml", "--sweep", "steps.data.eval_in_domain=3,5", "--dry-run"])
         #expect(dry.status == 0, "\(dry.stderr)")
         #expect(dry.stdout.contains("variant steps.data.eval_in_domain=3:") && dry.stdout.contains("variant steps.data.eval_in_domain=5:"), "\(dry.stdout)")
+        // The dry run as JSON: a plan per variant, each with its own key for the swept step
+        // and the same key for the untouched one; nothing recorded.
+        let dryJSON = try cli(["run", "exp.toml", "--sweep", "steps.data.eval_in_domain=3,5", "--dry-run", "--json"])
+        #expect(dryJSON.status == 0, "\(dryJSON.stderr)")
+        let plans = try #require(try json(dryJSON.stdout) as? [[String: Any]], "\(dryJSON.stdout)")
+        #expect(plans.count == 2, "\(dryJSON.stdout)")
+        func plannedKey(_ plan: [String: Any], _ step: String) -> String? {
+            (plan["steps"] as? [[String: Any]])?.first { $0["name"] as? String == step }?["key"] as? String
+        }
+        #expect(plannedKey(plans[0], "gen") != nil && plannedKey(plans[0], "gen") == plannedKey(plans[1], "gen"), "\(dryJSON.stdout)")
+        #expect(plannedKey(plans[0], "data") != nil && plannedKey(plans[0], "data") != plannedKey(plans[1], "data"), "\(dryJSON.stdout)")
+        #expect(try cli(["runs"]).stdout.isEmpty)
 
         let sweep = try cli(["run", "exp.toml", "--sweep", "steps.data.eval_in_domain=3,5", "--sweep", "steps.data.seed=1,2", "--json"])
         #expect(sweep.status == 0, "\(sweep.stderr)")
@@ -117,6 +129,9 @@ import Testing
         #expect(sorted.status == 0, "\(sorted.stderr)")
         #expect(sorted.stdout.contains("| run | experiment | seed | status | data/eval_in_domain |"), "\(sorted.stdout)")
         #expect(try cli(["runs", "--md"]).status == 2)
+        // A group that does not exist is an error naming it, not an empty table.
+        let unknown = try cli(["runs", "--group", "g0000dead", "--params"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("g0000dead"), "\(unknown.status) \(unknown.stderr)")
         #expect(try cli(["runs", "--sort-by", "nope"]).status == 2)
     }
 }

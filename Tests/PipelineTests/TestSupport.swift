@@ -2,6 +2,7 @@ import Foundation
 import Lineage
 import Pipeline
 import Store
+import TestKit
 import Testing
 
 /// A scratch directory with a fresh store, for one test.
@@ -10,30 +11,20 @@ struct Sandbox {
     let store: ObjectStore
     let lineage: LineageDatabase
 
+    private let scratch = TemporaryDirectory(prefix: "iopo-pipeline-test")
+
     init() throws {
-        directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("iopo-pipeline-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        directory = scratch.url
         try ObjectStore.initialize(at: directory.appendingPathComponent("store"))
         store = try ObjectStore(root: directory.appendingPathComponent("store"), access: .write)
         lineage = try LineageDatabase(store: store)
     }
 
-    func cleanup() {
-        if let enumerator = FileManager.default.enumerator(atPath: directory.path) {
-            while let item = enumerator.nextObject() as? String { chmod(directory.appendingPathComponent(item).path, 0o755) }
-        }
-        try? FileManager.default.removeItem(at: directory)
-    }
+    func cleanup() { scratch.remove() }
 
-    func path(_ name: String) -> URL { directory.appendingPathComponent(name) }
-
-    func write(_ text: String, to name: String) throws {
-        let url = path(name)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: url)
-    }
-
-    func read(_ name: String) -> String { (try? String(contentsOf: path(name), encoding: .utf8)) ?? "" }
+    func path(_ name: String) -> URL { scratch.file(name) }
+    func write(_ text: String, to name: String) throws { try scratch.write(text, to: name) }
+    func read(_ name: String) -> String { scratch.read(name) }
 
     var registry: StepRegistry {
         var registry = StepRegistry.standard
@@ -137,72 +128,16 @@ struct TestServiceExecutor: StepExecutor {
 struct CLIRun {
     let directory: URL
 
-    static let binary: String = {
-        if let explicit = ProcessInfo.processInfo.environment["IOPO_EXP_BIN"] { return explicit }
-        var candidates: [URL] = []
-        if let bundle = Bundle.allBundles.first(where: { $0.bundlePath.hasSuffix(".xctest") }) {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("iopo-exp"))
-        }
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        for _ in 0..<4 {
-            url = url.deletingLastPathComponent()
-            candidates.append(url.appendingPathComponent("iopo-exp"))
-        }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }?.path ?? candidates.last!.path
-    }()
-
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
     @discardableResult
-    func callAsFunction(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLIRun.binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "IOPO_STORE")
-        env.removeValue(forKey: BLASPinning.marker)
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
-        let outURL = directory.appendingPathComponent(".out-\(UUID().uuidString)"), errURL = directory.appendingPathComponent(".err-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        try out.close(); try err.close()
-        defer { try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL) }
-        return Result(status: process.terminationStatus, stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+    func callAsFunction(_ arguments: [String], environment: [String: String?] = [:]) throws -> ProcessOutput {
+        try IopoExpBinary.run(arguments, in: directory, environment: environment)
     }
 
     /// Starts the binary without waiting (for the SIGKILL and concurrency tests); its output
     /// goes to the files given, or nowhere.
     func start(_ arguments: [String], stdout: URL? = nil, stderr: URL? = nil) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLIRun.binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "IOPO_STORE")
-        process.environment = env
-        func sink(_ url: URL?) throws -> FileHandle {
-            guard let url else { return FileHandle.nullDevice }
-            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-            return try FileHandle(forWritingTo: url)
-        }
-        process.standardOutput = try sink(stdout)
-        process.standardError = try sink(stderr)
-        try process.run()
-        return process
+        try ProcessRunner.start(IopoExpBinary.path, arguments, in: directory, stdout: stdout, stderr: stderr)
     }
 }
 
-/// The repository root, from this file's path (Tests/PipelineTests/TestSupport.swift).
-let repositoryRoot = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let repositoryRoot = SharedData.repositoryRoot

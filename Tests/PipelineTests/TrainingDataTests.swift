@@ -7,13 +7,7 @@ import Engine
 import Foundation
 import Pipeline
 import Testing
-
-/// The shared data directory (IOPO_DATA_DIR or ../shared/data beside the repository).
-func sharedDataDirectory() -> URL {
-    if let explicit = ProcessInfo.processInfo.environment["IOPO_DATA_DIR"] { return URL(fileURLWithPath: explicit) }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return root.deletingLastPathComponent().appendingPathComponent("shared/data")
-}
+import TestKit
 
 @Suite("Training data")
 struct TrainingDataTests {
@@ -21,16 +15,10 @@ struct TrainingDataTests {
     static let pair = #"{"conversations": [{"from": "human", "value": "Say hi."}], "chosen": {"from": "gpt", "value": "Hi."}, "rejected": {"from": "gpt", "value": "No."}}"#
     static let quadruple = #"{"conversations": [{"from": "human", "value": "x one"}, {"from": "human", "value": "x two"}], "chosen": {"from": "gpt", "value": "y one"}, "rejected": {"from": "gpt", "value": "y two"}, "meta": {"id": 1}}"#
 
-    func scratch() throws -> URL {
-        let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("iopo-training-data-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     @Test("SFT examples, pairs and quadruples from JSONL, a JSON list, and a directory of shards in name order")
     func shapes() throws {
-        let directory = try scratch()
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let scratch = TemporaryDirectory(prefix: "iopo-training-data")
+        let directory = scratch.url
         let file = directory.appendingPathComponent("mixed.jsonl")
         try Data([Self.sft, "", Self.pair, Self.quadruple, ""].joined(separator: "\n").utf8).write(to: file)
         let texts = try TrainingTexts.load(file)
@@ -52,8 +40,8 @@ struct TrainingDataTests {
 
     @Test("a bad record is named by file and line")
     func badRecords() throws {
-        let directory = try scratch()
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let scratch = TemporaryDirectory(prefix: "iopo-training-data")
+        let directory = scratch.url
         let cases: [(String, String)] = [
             ("{\"conversations\": 3}", "missing field \"conversations\""),
             ("{not json", "malformed JSON"),
@@ -95,9 +83,9 @@ struct TrainingDataTests {
     }
 
     @Test("the released TRACE training sample loads as IOPO quadruples", .enabled(if: FileManager.default.fileExists(
-        atPath: sharedDataDirectory().appendingPathComponent("trace/trace_train_example.json").path)))
+        atPath: SharedData.directory.appendingPathComponent("trace/trace_train_example.json").path)))
     func realSample() throws {
-        let texts = try TrainingTexts.load(sharedDataDirectory().appendingPathComponent("trace/trace_train_example.json"))
+        let texts = try TrainingTexts.load(SharedData.directory.appendingPathComponent("trace/trace_train_example.json"))
         #expect(!texts.isEmpty)
         for text in texts {
             guard case let .quadruple(x1, y1, x2, y2) = text else { Issue.record("not a quadruple: \(text)"); continue }

@@ -3,6 +3,7 @@ import Testing
 @testable import Store
 #if canImport(Glibc)
 import Glibc
+import TestKit
 #endif
 
 /// What killed writers leave (temporary files, scratch directories) is removed as soon as it is

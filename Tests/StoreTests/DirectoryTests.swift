@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Store
+import TestKit
 
 @Suite struct DirectoryTests {
     func makeTree(_ dir: TemporaryDirectory) throws -> String {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Store
+import TestKit
 
 @Suite struct MaintenanceTests {
     @Test func verifyReportsCorruptObjects() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Store
+import TestKit
 
 /// The bytes of the store's structured objects are part of every id the store has given out, so
 /// they are pinned here: exact text and sha256 id, as the store writes them. A change of JSON

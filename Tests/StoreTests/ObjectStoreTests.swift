@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Store
+import TestKit
 
 @Suite struct ObjectStoreTests {
     @Test func smallFileIdIsSha256OfContent() throws {

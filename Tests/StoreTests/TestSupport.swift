@@ -1,20 +1,7 @@
 import Basics
 import Foundation
 @testable import Store
-
-/// A fresh temporary directory, removed when the value dies.
-final class TemporaryDirectory: Sendable {
-    let url: URL
-    init() {
-        url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("iopo-store-test-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit {
-        _ = try? Process.run(URL(fileURLWithPath: "/bin/chmod"), arguments: ["-R", "u+rwx", url.path]).waitUntilExit()
-        try? FileManager.default.removeItem(at: url)
-    }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-}
+import TestKit
 
 /// Deterministic pseudo-random bytes (SplitMix64's words, little-endian) so tests do not depend
 /// on system randomness.

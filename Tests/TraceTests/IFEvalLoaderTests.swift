@@ -1,21 +1,11 @@
 import Trace
 import Foundation
+import TestKit
 import Testing
 
-/// Locates the real IFEval data: `$IOPO_DATA_DIR/ifeval/input_data.jsonl`, or
-/// `<repo>/../shared/data/ifeval/input_data.jsonl` where the repo root is three directories above
-/// this file (symlinks resolved, so it works from a dev package that links the file).
+/// The real IFEval prompts, from the shared data folder (`SharedData`).
 enum IFEvalTestData {
-    static let directory: URL = {
-        if let value = ProcessInfo.processInfo.environment["IOPO_DATA_DIR"], !value.isEmpty {
-            return URL(fileURLWithPath: value)
-        }
-        let file = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        let repo = file.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return repo.deletingLastPathComponent().appendingPathComponent("shared").appendingPathComponent("data")
-    }()
-
-    static let inputPath = directory.appendingPathComponent("ifeval").appendingPathComponent("input_data.jsonl").path
+    static let inputPath = SharedData.directory.appendingPathComponent("ifeval/input_data.jsonl").path
 
     static var isAvailable: Bool { FileManager.default.fileExists(atPath: inputPath) }
 

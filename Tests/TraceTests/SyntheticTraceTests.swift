@@ -4,6 +4,7 @@ import Basics
 import Foundation
 import Testing
 @testable import Trace
+import TestKit
 
 @Suite struct SyntheticTraceTests {
     static let small = SyntheticTraceConfig(seed: 42, trainQuadruples: 300, evalInDomain: 208, evalOutOfDomain: 120,
@@ -23,8 +24,8 @@ import Testing
         let again = try SyntheticTrace.generate(Self.small)
         #expect(Self.lines(first) == Self.lines(again))
         // Written datasets are byte-identical, file by file.
-        let root = try TraceTestData.temporaryDirectory("determinism")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let scratch = TemporaryDirectory(prefix: "trace-tests-determinism")
+        let root = scratch.url
         let manifestA = try first.write(to: root.appendingPathComponent("a"))
         let manifestB = try again.write(to: root.appendingPathComponent("b"))
         #expect(manifestA == manifestB)
@@ -127,8 +128,8 @@ import Testing
 
     @Test func writesShardsManifestAndDatasetInfo() throws {
         let d = try Self.dataset.get()
-        let root = try TraceTestData.temporaryDirectory("writer")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let scratch = TemporaryDirectory(prefix: "trace-tests-writer")
+        let root = scratch.url
         let destination = root.appendingPathComponent("synthetic")
         let manifest = try d.write(to: destination)
 

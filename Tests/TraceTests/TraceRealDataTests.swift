@@ -4,7 +4,7 @@ import Foundation
 import Testing
 @testable import Trace
 
-@Suite(.enabled(if: TraceTestData.available, "needs /work/shared/data/trace (or IOPO_DATA_DIR)"))
+@Suite(.enabled(if: TraceTestData.available, "needs the real TRACE data (IOPO_DATA_DIR)"))
 struct TraceRealDataTests {
     static func loadEval() throws -> [TraceEvalRecord] {
         try TraceLoader.loadEvalRecords(file: TraceTestData.evalFile).records

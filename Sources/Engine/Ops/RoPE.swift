@@ -37,22 +37,7 @@ func ropeForward(
     cos cosTable: UnsafePointer<Float>, sin sinTable: UnsafePointer<Float>,
     rows: Int
 ) {
-    let half = headDim / 2
-    parallelRows(rows, costPerRow: 3 * heads * headDim) { range in
-        for n in range {
-            let c = cosTable + n * half
-            let s = sinTable + n * half
-            for h in 0..<heads {
-                let v = x + n * rowStride + h * headDim
-                for i in 0..<half {
-                    let x1 = v[i]
-                    let x2 = v[i + half]
-                    v[i] = x1 * c[i] - x2 * s[i]
-                    v[i + half] = x2 * c[i] + x1 * s[i]
-                }
-            }
-        }
-    }
+    rotateHalves(x, rowStride: rowStride, heads: heads, headDim: headDim, cos: cosTable, sin: sinTable, sinSign: 1, rows: rows)
 }
 
 /// Backward of `ropeForward`, in place on the gradient: the rotation is orthogonal, so the
@@ -63,18 +48,28 @@ func ropeBackward(
     cos cosTable: UnsafePointer<Float>, sin sinTable: UnsafePointer<Float>,
     rows: Int
 ) {
+    rotateHalves(dx, rowStride: rowStride, heads: heads, headDim: headDim, cos: cosTable, sin: sinTable, sinSign: -1, rows: rows)
+}
+
+/// The rotation of both directions: by the table's angle (`sinSign` 1) or its opposite (−1,
+/// sin(−θ) = −sin θ). Negating a product is exact, so each direction rounds as if written out.
+private func rotateHalves(
+    _ v0: UnsafeMutablePointer<Float>, rowStride: Int, heads: Int, headDim: Int,
+    cos cosTable: UnsafePointer<Float>, sin sinTable: UnsafePointer<Float>, sinSign: Float, rows: Int
+) {
     let half = headDim / 2
     parallelRows(rows, costPerRow: 3 * heads * headDim) { range in
         for n in range {
             let c = cosTable + n * half
             let s = sinTable + n * half
             for h in 0..<heads {
-                let v = dx + n * rowStride + h * headDim
+                let v = v0 + n * rowStride + h * headDim
                 for i in 0..<half {
-                    let dy1 = v[i]
-                    let dy2 = v[i + half]
-                    v[i] = dy1 * c[i] + dy2 * s[i]
-                    v[i + half] = dy2 * c[i] - dy1 * s[i]
+                    let x1 = v[i]
+                    let x2 = v[i + half]
+                    let sine = sinSign * s[i]
+                    v[i] = x1 * c[i] - x2 * sine
+                    v[i + half] = x2 * c[i] + x1 * sine
                 }
             }
         }

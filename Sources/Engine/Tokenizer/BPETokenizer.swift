@@ -9,7 +9,7 @@
 // byte fallback), so the bytes around them can merge; so does this.
 //
 // BPE within a piece follows `tokenizers`' `Word::merge_all`: repeatedly merge the adjacent pair
-// with the lowest merge rank (leftmost among equals), tracked with a binary heap over positions,
+// with the lowest merge rank (leftmost among equals), tracked with a heap (swift-collections) over positions,
 // so a piece of n bytes costs O(n log n) instead of the naive O(n²). Pieces repeat a lot in real
 // text, so their ids are cached.
 //
@@ -17,6 +17,7 @@
 // (`tokenizers`' ByteLevel decoder uses `from_utf8_lossy`); ids outside the vocabulary are skipped.
 
 import Foundation
+import HeapModule
 import Synchronization
 
 /// One BPE merge rule: the pair of tokens (in byte-level spelling) that merge into one.
@@ -249,13 +250,13 @@ public struct BPETokenizer: Sendable {
             initialized = count
         }
         // Candidates as (rank << 32 | position): the minimum is the lowest rank, then leftmost.
-        var heap = MinHeap()
+        var heap = Heap<UInt64>()
         for index in 0..<(count - 1) {
             if let merge = mergeTable[UInt64(UInt32(bitPattern: symbols[index])) << 32 | UInt64(UInt32(bitPattern: symbols[index + 1]))] {
-                heap.push((merge & 0xFFFF_FFFF_0000_0000) | UInt64(index))
+                heap.insert((merge & 0xFFFF_FFFF_0000_0000) | UInt64(index))
             }
         }
-        while let top = heap.pop() {
+        while let top = heap.popMin() {
             let position = Int(top & 0xFFFF_FFFF)
             let rank = top >> 32
             guard symbols[position] >= 0 else { continue }
@@ -270,10 +271,10 @@ public struct BPETokenizer: Sendable {
             if after >= 0 { previous[Int(after)] = Int32(position) }
             let before = previous[position]
             if before >= 0, let merge = mergeTable[pairKey(symbols[Int(before)], symbols[position])] {
-                heap.push((merge & 0xFFFF_FFFF_0000_0000) | UInt64(before))
+                heap.insert((merge & 0xFFFF_FFFF_0000_0000) | UInt64(before))
             }
             if after >= 0, let merge = mergeTable[pairKey(symbols[position], symbols[Int(after)])] {
-                heap.push((merge & 0xFFFF_FFFF_0000_0000) | UInt64(position))
+                heap.insert((merge & 0xFFFF_FFFF_0000_0000) | UInt64(position))
             }
         }
         return symbols.filter { $0 >= 0 }
@@ -297,40 +298,6 @@ public struct BPETokenizer: Sendable {
             bytes.append(contentsOf: tokenBytes)
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-}
-
-/// A binary min-heap of packed UInt64 keys.
-private struct MinHeap {
-    private var items: [UInt64] = []
-
-    mutating func push(_ item: UInt64) {
-        items.append(item)
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            if items[parent] <= items[child] { break }
-            items.swapAt(parent, child)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> UInt64? {
-        guard let first = items.first else { return nil }
-        let last = items.removeLast()
-        if items.isEmpty { return first }
-        items[0] = last
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1
-            if left >= items.count { break }
-            let right = left + 1
-            let smaller = right < items.count && items[right] < items[left] ? right : left
-            if items[parent] <= items[smaller] { break }
-            items.swapAt(parent, smaller)
-            parent = smaller
-        }
-        return first
     }
 }
 

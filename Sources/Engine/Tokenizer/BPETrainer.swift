@@ -11,6 +11,8 @@
 // comes from a max-heap with lazy deletion: an entry whose count is stale is re-pushed with its
 // current count when it reaches the top (the approach of `tokenizers`' BpeTrainer).
 
+import HeapModule
+
 /// Trains byte-level BPE tokenizers.
 public enum BPETrainer {
     /// Trains on `corpus` until the tokenizer has `vocabularySize` ids in total (256 byte tokens,
@@ -64,8 +66,8 @@ public enum BPETrainer {
                 pairWords[pair, default: []].append(Int32(wordIndex))
             }
         }
-        var heap = PairHeap()
-        for pair in pairCounts.keys.sorted() { heap.push(count: pairCounts[pair]!, pair: pair) }
+        var heap = Heap<PairCount>()
+        for pair in pairCounts.keys.sorted() { heap.insert(PairCount(count: pairCounts[pair]!, pair: pair)) }
 
         // 3. Merge.
         var tokenBytes: [[UInt8]] = (0..<256).map { [UInt8($0)] }
@@ -74,10 +76,10 @@ public enum BPETrainer {
         var merges: [BPEMerge] = []
         var visited = [Int](repeating: -1, count: words.count)
 
-        while tokenBytes.count < targetBPETokens, let top = heap.pop() {
+        while tokenBytes.count < targetBPETokens, let top = heap.popMin() {
             let current = pairCounts[top.pair] ?? 0
             if current != top.count {
-                if current > 0 { heap.push(count: current, pair: top.pair) }
+                if current > 0 { heap.insert(PairCount(count: current, pair: top.pair)) }
                 continue
             }
             if current < max(minimumPairCount, 1) { break }
@@ -137,7 +139,7 @@ public enum BPETrainer {
             }
             var seen = Set<UInt64>()
             for pair in newPairs where seen.insert(pair).inserted {
-                if let count = pairCounts[pair], count > 0 { heap.push(count: count, pair: pair) }
+                if let count = pairCounts[pair], count > 0 { heap.insert(PairCount(count: count, pair: pair)) }
             }
         }
 
@@ -153,41 +155,13 @@ public enum BPETrainer {
     }
 }
 
-/// Max-heap of (count, pair): highest count first, then the smallest pair key.
-private struct PairHeap {
-    private var items: [(count: Int, pair: UInt64)] = []
+/// A candidate merge in the trainer's heap: `Heap.popMin` yields the highest count first, then
+/// the smallest pair key, so ties break the same way on every run.
+private struct PairCount: Comparable {
+    var count: Int
+    var pair: UInt64
 
-    @inline(__always)
-    private static func before(_ a: (count: Int, pair: UInt64), _ b: (count: Int, pair: UInt64)) -> Bool {
+    static func < (a: PairCount, b: PairCount) -> Bool {
         a.count != b.count ? a.count > b.count : a.pair < b.pair
-    }
-
-    mutating func push(count: Int, pair: UInt64) {
-        items.append((count, pair))
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            if !PairHeap.before(items[child], items[parent]) { break }
-            items.swapAt(parent, child)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> (count: Int, pair: UInt64)? {
-        guard let first = items.first else { return nil }
-        let last = items.removeLast()
-        if items.isEmpty { return first }
-        items[0] = last
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1
-            if left >= items.count { break }
-            let right = left + 1
-            let best = right < items.count && PairHeap.before(items[right], items[left]) ? right : left
-            if !PairHeap.before(items[best], items[parent]) { break }
-            items.swapAt(parent, best)
-            parent = best
-        }
-        return first
     }
 }

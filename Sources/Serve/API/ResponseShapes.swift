@@ -53,45 +53,29 @@ enum ResponseShapes {
         var logprobs: JSONValue
     }
 
-    static func completion(id: String, created: Int, model: String, choices: [Choice], usage: JSONValue) -> JSONValue {
+    /// A whole (non-streamed) response: a completion's choices carry `text`, a chat
+    /// completion's a `message`.
+    static func response(endpoint: GenerationEndpoint, id: String, created: Int, model: String, choices: [Choice], usage: JSONValue) -> JSONValue {
         .object([
             "id": .string(id),
-            "object": .string("text_completion"),
+            "object": .string(endpoint == .chatCompletions ? "chat.completion" : "text_completion"),
             "created": .int(created),
             "model": .string(model),
             "choices": .array(choices.map { choice in
                 let (finish, stop) = finishFields(choice.outcome.finish)
-                return .object([
+                var fields: [String: JSONValue] = [
                     "index": .int(choice.index),
-                    "text": .string(choice.text),
                     "logprobs": choice.logprobs,
                     "finish_reason": finish,
                     "stop_reason": stop,
-                ])
-            }),
-            "usage": usage,
-        ])
-    }
-
-    static func chatCompletion(id: String, created: Int, model: String, choices: [Choice], usage: JSONValue) -> JSONValue {
-        .object([
-            "id": .string(id),
-            "object": .string("chat.completion"),
-            "created": .int(created),
-            "model": .string(model),
-            "choices": .array(choices.map { choice in
-                let (finish, stop) = finishFields(choice.outcome.finish)
-                return .object([
-                    "index": .int(choice.index),
-                    "message": .object([
-                        "role": .string("assistant"),
-                        "content": .string(choice.text),
-                        "tool_calls": .array([]),
-                    ]),
-                    "logprobs": choice.logprobs,
-                    "finish_reason": finish,
-                    "stop_reason": stop,
-                ])
+                ]
+                switch endpoint {
+                case .chatCompletions:
+                    fields["message"] = .object(["role": .string("assistant"), "content": .string(choice.text), "tool_calls": .array([])])
+                case .completions:
+                    fields["text"] = .string(choice.text)
+                }
+                return .object(fields)
             }),
             "usage": usage,
         ])

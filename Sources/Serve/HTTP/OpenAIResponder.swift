@@ -187,9 +187,7 @@ struct OpenAIResponder: HTTPResponder {
         }
         let usage = ResponseShapes.usage(promptTokens: promptTokenCount,
                                          completionTokens: choices.reduce(0) { $0 + $1.outcome.completionTokens })
-        let document = endpoint == .chatCompletions
-            ? ResponseShapes.chatCompletion(id: id, created: created, model: model.name, choices: choices, usage: usage)
-            : ResponseShapes.completion(id: id, created: created, model: model.name, choices: choices, usage: usage)
+        let document = ResponseShapes.response(endpoint: endpoint, id: id, created: created, model: model.name, choices: choices, usage: usage)
         return OpenAIResponder.json(document, status: 200)
     }
 
