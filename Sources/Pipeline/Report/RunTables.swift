@@ -7,7 +7,7 @@ import Store
 /// recorded metrics output (or, failing that, its recorded metrics), the published numbers from
 /// the table step's recorded `paper` input (or `paperOverride`).
 public enum RunTables {
-    public static func report(lineage: LineageDatabase, registry: StepRegistry, runs: [RunRecord], tableStep: String?, paperOverride: URL?) throws -> TableReport {
+    public static func report(lineage: LineageDatabase, registry: StepRegistry, runs: [RunRecord], tableStep: String?, paperOverride: PaperResults?) throws -> TableReport {
         guard let first = runs.first else { throw PipelineError.report("no runs to tabulate") }
         let spec = try Replayer(lineage: lineage, registry: registry).storedSpec(of: first)
         let tables = spec.orderedSteps.filter { $0.kind == "table" }
@@ -25,19 +25,15 @@ public enum RunTables {
         let config = try TableConfig(params: step.params)
         let store = lineage.store
 
-        var paper: PaperResults?
+        var paper = paperOverride
         var values: [String: [[String: Double]]] = [:]
         var judgments: [String: [String]] = [:]
         for run in runs {
             let details = try lineage.details(of: run.id)
             let tableRow = details.steps.last { $0.step.name == step.name }
             let tableInputs = Dictionary((tableRow?.inputs ?? []).map { ($0.name, $0.artifact.id) }, uniquingKeysWith: { a, _ in a })
-            if paper == nil {
-                if let paperOverride {
-                    paper = try PaperResults.parse(text: try String(contentsOf: paperOverride, encoding: .utf8), file: paperOverride.path)
-                } else if let id = tableInputs["paper"] {
-                    paper = try PaperResults.parse(text: String(decoding: try store.content(of: try ObjectID(parsing: id)), as: UTF8.self), file: "paper results \(id)")
-                }
+            if paper == nil, let id = tableInputs["paper"] {
+                paper = try PaperResults.parse(text: String(decoding: try store.content(of: try ObjectID(parsing: id)), as: UTF8.self), file: "paper results \(id)")
             }
             var done = Set<String>()
             for row in config.main + config.ablation where done.insert(row.key).inserted {

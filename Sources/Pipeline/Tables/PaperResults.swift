@@ -50,6 +50,15 @@ public struct PaperResults: Sendable, Equatable {
         [source["paper"], source["arxiv"].map { "arXiv:\($0)" }].compactMap { $0 }.joined(separator: ", ")
     }
 
+    /// Reads and parses a paper_results.toml; errors name the file.
+    public static func load(_ url: URL) throws -> PaperResults {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw PipelineError.report("\(url.path): cannot read the paper results: \((error as NSError).localizedDescription)")
+        }
+        return try parse(text: text, file: url.path)
+    }
+
     public static func parse(text: String, file: String) throws -> PaperResults {
         let table: TOMLTable
         do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {

@@ -25,7 +25,7 @@ struct TableCommand: ParsableCommand {
             let lineage = try storeOptions.openLineage()
             let runs = try RunSelection.resolve(lineage, target, wholeGroup: group)
             return try RunTables.report(lineage: lineage, registry: PipelineCLI.registry(), runs: runs, tableStep: step,
-                                        paperOverride: paper.map { URL(fileURLWithPath: $0) })
+                                        paperOverride: try paper.map { try PaperResults.load(URL(fileURLWithPath: $0)) })
         }
         if output.json { PipelineCLI.write(try TableRendering.json(report)); return }
         PipelineCLI.write(TableRendering.render(report, as: textFormat))

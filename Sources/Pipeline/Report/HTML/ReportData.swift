@@ -113,6 +113,8 @@ extension ReportData {
     public static func build(lineage: LineageDatabase, registry: StepRegistry, runs: [RunRecord], paper: URL? = nil) throws -> ReportData {
         guard let first = runs.first else { throw PipelineError.report("no runs to report") }
         let details = try runs.map { try lineage.details(of: $0.id) }
+        // A file the user named must be read; a run without tables is only a note.
+        let paperOverride = try paper.map(PaperResults.load)
 
         // Runs that differ in their --set values (a sweep's) are variants: tables per variant.
         let overrides = details.map { detail in
@@ -127,7 +129,7 @@ extension ReportData {
             let members = zip(runs, variantOf).filter { $0.1 == variant }.map(\.0)
             do {
                 tables.append(VariantTables(variant: variant, runs: members.map(\.id),
-                                            report: try RunTables.report(lineage: lineage, registry: registry, runs: members, tableStep: nil, paperOverride: paper)))
+                                            report: try RunTables.report(lineage: lineage, registry: registry, runs: members, tableStep: nil, paperOverride: paperOverride)))
             } catch {
                 tablesNote = "\(error)"
                 tables = []
