@@ -92,6 +92,15 @@ enum LineageSchema {
                 t.column("created_at", .datetime).notNull()
             }
         }
+        // Runs imported from a bundle may name objects the bundle left out (model weights):
+        // each such id is recorded with the reason, so that verification tells a deliberate
+        // absence from a lost object.
+        migrator.registerMigration("v2-absent-objects") { db in
+            try db.create(table: "absent_objects") { t in
+                t.primaryKey("object_id", .text)
+                t.column("reason", .text).notNull()
+            }
+        }
         return migrator
     }
 }

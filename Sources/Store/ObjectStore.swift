@@ -218,8 +218,13 @@ public final class ObjectStore: Sendable {
     /// Reads an object's raw bytes and kind, re-hashing them: corrupt or truncated data is
     /// refused with `StoreError.corruptObject` naming the object.
     public func read(_ id: ObjectID) throws -> (kind: ObjectKind, bytes: [UInt8]) {
-        let file = path(of: id)
-        var data = try readWholeFile(file.path, id: id)
+        try ObjectStore.decodeObjectFile(try readWholeFile(path(of: id).path, id: id), id: id)
+    }
+
+    /// An object file's kind and raw bytes (tag byte, then the raw or zstd payload), checked to
+    /// hash to `id`.
+    static func decodeObjectFile(_ file: [UInt8], id: ObjectID) throws -> (kind: ObjectKind, bytes: [UInt8]) {
+        var data = file
         guard let tag = data.first else { throw StoreError.corruptObject(id, reason: "the object file is empty") }
         guard let kind = ObjectKind(rawValue: tag >> 4), let encoding = ObjectEncoding(rawValue: tag & 0xF) else {
             throw StoreError.corruptObject(id, reason: "unknown tag byte 0x\(String(tag, radix: 16))")
@@ -241,6 +246,23 @@ public final class ObjectStore: Sendable {
             throw StoreError.corruptObject(id, reason: "its bytes hash to \(actual)")
         }
         return (kind, bytes)
+    }
+
+    // MARK: moving objects between stores
+
+    /// An object's file as this store keeps it (tag byte, then the raw or zstd payload): what
+    /// a run bundle carries, so that nothing is recompressed on the way out.
+    public func objectFile(_ id: ObjectID) throws -> [UInt8] {
+        try readWholeFile(path(of: id).path, id: id)
+    }
+
+    /// Stores an object from a file another store wrote (`objectFile`), after checking that it
+    /// decodes and hashes to `id`; returns its kind.
+    @discardableResult
+    public func putObjectFile(_ file: [UInt8], id: ObjectID) throws -> ObjectKind {
+        let (kind, bytes) = try ObjectStore.decodeObjectFile(file, id: id)
+        try put(bytes, kind: kind)
+        return kind
     }
 
     private func readWholeFile(_ path: String, id: ObjectID) throws -> [UInt8] {

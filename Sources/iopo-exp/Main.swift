@@ -39,7 +39,7 @@ struct IopoExp: AsyncParsableCommand {
             """,
         version: "\(version) (build \(BuildIdentity.digest.prefix(16)))",
         subcommands: [InitCommand.self, StoreCommand.self, RecordCommand.self, RunsCommand.self, ShowCommand.self,
-                      RunCommand.self, ReplayCommand.self, DiffCommand.self, TableCommand.self, ReportCommand.self, LogCommand.self, LineageCommand.self,
+                      RunCommand.self, ReplayCommand.self, DiffCommand.self, TableCommand.self, ReportCommand.self, ExportCommand.self, ImportCommand.self, LogCommand.self, LineageCommand.self,
                       ValidateCommand.self, DataCommand.self, ModelCommand.self, GenerateCommand.self, TrainCommand.self,
                       ServeCommand.self, EvalCommand.self, DemoModelCommand.self])
 }

@@ -29,13 +29,34 @@ func shell(_ command: String, in directory: URL) throws -> String {
         _ = try scratch.lineage()
         let again = try scratch.lineage()
         let tables = try again.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
-        for table in ["artifacts", "environments", "git_snapshots", "metrics", "params", "pins", "runs", "step_edges", "steps"] {
+        for table in ["absent_objects", "artifacts", "environments", "git_snapshots", "metrics", "params", "pins", "runs", "step_edges", "steps"] {
             #expect(tables.contains(table), "missing table \(table)")
         }
         let mode = try again.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         let migrations = try again.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(migrations == ["v1"])
+        #expect(migrations == ["v1", "v2-absent-objects"])
+    }
+
+    /// A database an earlier build wrote (schema v1 only, with a run in it) opens in this one:
+    /// the later migrations run and the run is still there.
+    @Test func aVersionOneDatabaseUpgradesKeepingItsRuns() throws {
+        let scratch = Scratch()
+        let root = scratch.url.appendingPathComponent("store")
+        try ObjectStore.initialize(at: root)
+        do {
+            let queue = try DatabaseQueue(path: root.appendingPathComponent(LineageDatabase.fileName).path)
+            try LineageSchema.migrator.migrate(queue, upTo: "v1")
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO runs (id, experiment, name, status, started_at) VALUES ('r1', 'e', 'n', 'succeeded', '2026-01-02 03:04:05.678')")
+            }
+        }
+        let lineage = try scratch.lineage()
+        let migrations = try lineage.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(migrations == ["v1", "v2-absent-objects"])
+        #expect(try lineage.runs().map(\.id) == ["r1"])
+        #expect(try lineage.absentObjects().isEmpty)
+        #expect(try lineage.integrityProblems().isEmpty)
     }
 
     /// BLAS facts as the engine would report them (this module does not link the engine).

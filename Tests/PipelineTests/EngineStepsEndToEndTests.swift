@@ -77,6 +77,25 @@ import Testing
         let absentPaper = try cli(["report", "last~1", "--json", "--paper", "absent.toml"])
         #expect(absentPaper.status != 0 && absentPaper.stderr.contains("absent.toml"), "\(absentPaper.stderr)")
 
+        // The run moves to another store without its weights: the same table there, and a
+        // replay that recomputes every output, weights included, and finds the recorded ids.
+        let exported = try cli(["export", "last~1", "--out", "bundle", "--json"])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let exportSummary = try #require(try json(exported.stdout) as? [String: Any])
+        let leftOut = (exportSummary["absent"] as? [[String: Any]]) ?? []
+        #expect(!leftOut.isEmpty && leftOut.allSatisfy { ($0["reason"] as? String)?.hasPrefix("weights: output of train step") == true }, "\(leftOut)")
+        #expect(try cli(["init", "--store", "other"]).status == 0)
+        let imported = try cli(["import", "bundle", "--store", "other"])
+        #expect(imported.status == 0 && imported.stdout.contains("imported 1 run(s)"), "\(imported.stdout)\(imported.stderr)")
+        let runID = try #require((exportSummary["runs"] as? [String])?.first)
+        let otherTable = try cli(["table", runID, "--md", "--store", "other"])
+        let hereTable = try cli(["table", runID, "--md"])
+        #expect(otherTable.status == 0 && otherTable.stdout == hereTable.stdout, "\(otherTable.stdout)\(otherTable.stderr)")
+        let verified = try cli(["store", "verify", "--deep", "--store", "other"])
+        #expect(verified.status == 0 && verified.stdout.contains("left out by their export"), "\(verified.stdout)\(verified.stderr)")
+        let replayedThere = try cli(["replay", runID, "--check", "--store", "other"])
+        #expect(replayedThere.status == 0 && replayedThere.stdout.contains("identical"), "\(replayedThere.stdout)\(replayedThere.stderr)")
+
         let diff = try cli(["diff", "last", "last~1", "--all"])
         #expect(diff.status == 0, "\(diff.stderr)")
         #expect(diff.stdout.contains("eval_iopo/in_domain/if_s"), "\(diff.stdout)")

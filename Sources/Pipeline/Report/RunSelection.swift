@@ -16,6 +16,17 @@ public enum RunSelection {
         return try RunSelection.group(lineage, group)
     }
 
+    /// Every target's runs (`resolve`), in order, each run once.
+    public static func resolveAll(_ lineage: LineageDatabase, _ targets: [String], wholeGroup: Bool) throws -> [RunRecord] {
+        var runs: [RunRecord] = []
+        for target in targets {
+            for run in try resolve(lineage, target, wholeGroup: wholeGroup) where !runs.contains(where: { $0.id == run.id }) {
+                runs.append(run)
+            }
+        }
+        return runs
+    }
+
     /// `text` as a group id or prefix, else as a run; with `wholeGroup`, a run's group.
     public static func resolve(_ lineage: LineageDatabase, _ text: String, wholeGroup: Bool) throws -> [RunRecord] {
         if text.hasPrefix("g") && text != "g", try lineage.runs().contains(where: { $0.groupID?.hasPrefix(text) == true }) {

@@ -30,12 +30,7 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let text = try PipelineCLI.mapErrors { () throws -> String in
             let lineage = try storeOptions.openLineage()
-            var runs: [RunRecord] = []
-            for target in targets {
-                for run in try RunSelection.resolve(lineage, target, wholeGroup: group) where !runs.contains(where: { $0.id == run.id }) {
-                    runs.append(run)
-                }
-            }
+            let runs = try RunSelection.resolveAll(lineage, targets, wholeGroup: group)
             let data = try ReportData.build(lineage: lineage, registry: PipelineCLI.registry(), runs: runs, paper: paper.map { URL(fileURLWithPath: $0) })
             if json { return try ReportHTML.json(data) }
             return try ReportHTML.render(data, library: try ChartLibrary.load(), toolVersion: PipelineCLI.engineVersion)

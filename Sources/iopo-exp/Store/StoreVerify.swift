@@ -12,7 +12,9 @@ struct StoreVerify: ParsableCommand {
 
     func run() throws {
         let lineage = try storeOptions.openLineage()
-        let roots = deep ? try lineage.referencedObjects() : nil
+        // Objects an export left out of imported runs (weights) are absent by design, not lost.
+        let leftOut = try lineage.absentObjects()
+        let roots = deep ? try lineage.referencedObjects().filter { leftOut[$0.description] == nil || lineage.store.contains($0) } : nil
         let report = try lineage.store.verify(deep: deep, roots: roots)
         let databaseProblems = try lineage.integrityProblems()
         if output.json { try Output.printJSON(Report(store: report, lineageProblems: databaseProblems)) } else {
@@ -20,6 +22,7 @@ struct StoreVerify: ParsableCommand {
             for problem in report.corrupt { print("corrupt  \(problem.id)  \(problem.detail)") }
             for problem in report.missing { print("missing  \(problem.id)  \(problem.detail)") }
             for id in report.dangling { print("dangling \(id)") }
+            if deep && !leftOut.isEmpty { print("\(leftOut.count) objects named by imported runs were left out by their export (weights), as recorded") }
             if report.temporaryFiles > 0 { print("\(report.temporaryFiles) temporary files left by interrupted writers (gc removes them)") }
             print("lineage database \(lineage.path): \(databaseProblems.isEmpty ? "intact" : "\(databaseProblems.count) problems")")
             for problem in databaseProblems { print("lineage  \(problem)") }

@@ -1,0 +1,183 @@
+import Foundation
+import Lineage
+import Pipeline
+import Store
+import Testing
+
+/// `export` / `import`: runs move to another store with their records and every artifact but
+/// the left-out ones (weights, large inputs), which stay named and are recorded as absent.
+@Suite struct RunBundleTests {
+    /// `big` writes ~300 bytes (left out under a 100-byte limit); `count` reads it.
+    static let experiment = """
+        [experiment]
+        name = "bundle"
+
+        [steps.big]
+        kind = "test-only"
+        text = "\(String(repeating: "x", count: 300))"
+        curve = 4
+
+        [steps.count]
+        kind = "command"
+        argv = ["sh", "-c", "wc -c < {inputs.x} > {outputs.n}"]
+        inputs = { x = "big.out" }
+        outputs = ["n"]
+        """
+
+    static let policy = ExportPolicy(maxBytes: 100)
+
+    func recordedRun(_ sandbox: Sandbox) throws -> String {
+        let spec = try sandbox.parse(RunBundleTests.experiment)
+        return try #require(try sandbox.runner().run(spec, options: sandbox.options()).first?.runID)
+    }
+
+    func export(_ sandbox: Sandbox, _ runs: [String], to name: String) throws -> RunBundle {
+        try sandbox.lineage.exportRuns(runs, to: sandbox.path(name), writer: "test", leaveOut: RunBundleTests.policy.reasonToLeaveOut)
+    }
+
+    /// What must survive the move: everything but row ids and the import's own param.
+    func comparable(_ details: RunDetails) -> String {
+        var lines = ["run \(details.run.id) \(details.run.experiment) \(details.run.status) \(details.run.startedAt.timeIntervalSince1970) spec=\(details.run.specObject ?? "-")"]
+        lines += details.params.filter { $0.key != "imported_from" }.map { "param \($0.stepName).\($0.key)=\($0.value)" }
+        lines += details.metrics.map { "metric \($0.stepName).\($0.key)[\($0.index ?? -1)]=\($0.value)" }
+        for step in details.steps {
+            lines.append("step \(step.step.name) \(step.step.kind) \(step.step.key) \(step.step.status)")
+            lines += step.inputs.map { "  in \($0.name) \($0.artifact.id) \($0.artifact.size)" }
+            lines += step.outputs.map { "  out \($0.name) \($0.artifact.id) \($0.artifact.size)" }
+        }
+        lines.append("git \(details.git?.commit ?? "-") dirty=\(details.git?.dirty ?? false)")
+        lines.append("environment \(details.environment?.toolVersion ?? "-") \(details.environment?.blasCore ?? "-")")
+        return lines.joined(separator: "\n")
+    }
+
+    @Test func runsMoveWithTheirRecordsAndTheLeftOutObjectsStayNamed() throws {
+        let source = try Sandbox(); defer { source.cleanup() }
+        let runID = try recordedRun(source)
+        let original = try source.lineage.details(of: runID)
+        let bigOut = try #require(original.steps.first { $0.step.name == "big" }?.outputs.first?.artifact)
+        let countOut = try #require(original.steps.first { $0.step.name == "count" }?.outputs.first?.artifact)
+
+        let bundle = try export(source, [runID], to: "bundle")
+        #expect(bundle.absent.map(\.id) == [bigOut.id])
+        #expect(bundle.absent.first?.reason.contains("larger than 100 bytes") == true)
+        #expect(bundle.objects.contains { $0.id == countOut.id } && bundle.objects.contains { $0.id == original.run.specObject })
+        // The same runs export to the same bytes.
+        try export(source, [runID], to: "again")
+        #expect(source.read("bundle/bundle.json") == source.read("again/bundle.json"))
+
+        let target = try Sandbox(); defer { target.cleanup() }
+        let report = try target.lineage.importRuns(from: source.path("bundle"))
+        #expect(report.imported == [runID] && report.alreadyPresent.isEmpty && report.absent == 1)
+        let imported = try target.lineage.details(of: runID)
+        #expect(comparable(imported) == comparable(original))
+        #expect(imported.params.contains { $0.key == "imported_from" && $0.value.hasPrefix("bundle (test)") })
+        #expect(target.store.contains(try ObjectID(parsing: countOut.id)))
+        #expect(!target.store.contains(try ObjectID(parsing: bigOut.id)))
+        #expect(try target.lineage.absentObjects()[bigOut.id]?.contains("larger than") == true)
+        #expect(try target.lineage.integrityProblems().isEmpty)
+
+        // Importing again changes nothing.
+        let again = try target.lineage.importRuns(from: source.path("bundle"))
+        #expect(again.imported.isEmpty && again.alreadyPresent == [runID] && again.objectsAdded == 0)
+        #expect(try target.lineage.runs().count == 1)
+
+        // A run of the same experiment in the new store recomputes what was left out (the same
+        // bytes, so the same id) and reuses what came in.
+        let rerun = try #require(try target.runner().run(try target.parse(RunBundleTests.experiment), options: target.options()).first)
+        #expect(rerun.steps.map(\.status) == [.succeeded, .cached], "\(rerun.steps)")
+        #expect(rerun.steps[0].outputs["out"] == bigOut.id)
+        #expect(rerun.steps[1].cachedFromRun == runID)
+    }
+
+    @Test func trainOutputsAreWeightsAndStayOut() throws {
+        let json = #"{"id": 1, "run_id": "r", "name": "sft", "kind": "train", "key": "k", "status": "succeeded", "started_at": 0}"#
+        let step = try JSONDecoder().decode(StepRecord.self, from: Data(json.utf8))
+        let small = ArtifactRecord(id: "sha256:00", kind: "directory", name: "model", size: 10)
+        #expect(ExportPolicy().reasonToLeaveOut(small, producer: step) == "weights: output of train step sft")
+        var data = step
+        data.kind = "data"
+        #expect(ExportPolicy().reasonToLeaveOut(small, producer: data) == nil)
+        #expect(ExportPolicy().reasonToLeaveOut(small, producer: nil) == nil)
+        #expect(ExportPolicy(maxBytes: 9).reasonToLeaveOut(small, producer: nil) == "larger than 9 bytes (10)")
+    }
+
+    @Test func badBundlesAreRefusedNamingTheFileAndImportNothing() throws {
+        let source = try Sandbox(); defer { source.cleanup() }
+        let runID = try recordedRun(source)
+        let bundle = try export(source, [runID], to: "bundle")
+        let countOut = try #require(try source.lineage.details(of: runID).steps.last?.outputs.first?.artifact.id)
+        let hex = String(countOut.dropFirst("sha256:".count))
+
+        func copy(_ name: String, _ change: (URL) throws -> Void) throws -> URL {
+            let url = source.path(name)
+            try FileManager.default.copyItem(at: source.path("bundle"), to: url)
+            try change(url)
+            return url
+        }
+        func refused(_ bundle: URL, _ fragments: [String]) throws {
+            let target = try Sandbox(); defer { target.cleanup() }
+            do {
+                try target.lineage.importRuns(from: bundle)
+                Issue.record("imported \(bundle.lastPathComponent)")
+            } catch {
+                for fragment in fragments { #expect("\(error)".contains(fragment), "\(error)") }
+            }
+            #expect(try target.lineage.runs().isEmpty, "a refused bundle left a run")
+        }
+        let json = source.read("bundle/bundle.json")
+
+        try refused(try copy("tampered") { url in
+            let file = url.appendingPathComponent("objects/\(hex)")
+            var bytes = try Data(contentsOf: file)
+            bytes[bytes.count - 1] ^= 1
+            try bytes.write(to: file)
+        }, ["tampered/objects/\(hex)", "not object \(countOut)"])
+        try refused(try copy("missing") { url in
+            try FileManager.default.removeItem(at: url.appendingPathComponent("objects/\(hex)"))
+        }, ["missing/objects/\(hex)", "missing from the bundle"])
+        try refused(try copy("format") { url in
+            try json.replacingOccurrences(of: RunBundle.formatName, with: "something else").write(to: url.appendingPathComponent("bundle.json"), atomically: true, encoding: .utf8)
+        }, ["format/bundle.json", "field \"format\""])
+        try refused(try copy("version") { url in
+            try json.replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 2").write(to: url.appendingPathComponent("bundle.json"), atomically: true, encoding: .utf8)
+        }, ["version/bundle.json", "bundle version 2"])
+        try refused(try copy("truncated") { url in
+            try String(json.prefix(json.count / 2)).write(to: url.appendingPathComponent("bundle.json"), atomically: true, encoding: .utf8)
+        }, ["truncated/bundle.json"])
+        try refused(try copy("unlisted") { url in
+            // Drop the left-out list: the run names an object the bundle neither has nor explains.
+            var edited = bundle
+            edited.absent = []
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .custom { date, encoder in
+                var container = encoder.singleValueContainer()
+                try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+            }
+            try encoder.encode(edited).write(to: url.appendingPathComponent("bundle.json"))
+        }, ["run \(runID)", "neither carries", "big's output out"])
+        try refused(source.path("absent"), ["absent/bundle.json", "cannot read the bundle"])
+    }
+
+    @Test func exportWritesOnlyANewDirectoryAndOnlyFinishedRuns() throws {
+        let source = try Sandbox(); defer { source.cleanup() }
+        let runID = try recordedRun(source)
+        try source.write("keep", to: "taken/file")
+        #expect(throws: LineageError.self) { try export(source, [runID], to: "taken") }
+        #expect(source.read("taken/file") == "keep")
+        // A run still recorded as running (its process alive: this one) is refused, and no
+        // partial directory is left.
+        let git = try GitCapture.capture(directory: source.directory) { _ in "" }
+        let environment = EnvironmentSnapshot.capture(toolVersion: "test", blas: BLASInfo(core: "Haswell", threads: 1, config: "test", coreOverride: nil))
+        let running = try source.lineage.transaction { transaction in
+            try transaction.beginRun(experiment: "x", name: "x", specObject: nil, git: git, environment: environment)
+        }
+        do {
+            try export(source, [running.id], to: "partial")
+            Issue.record("exported a running run")
+        } catch {
+            #expect("\(error)".contains("still running"), "\(error)")
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: source.directory.path).filter { $0.contains("partial") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+}
