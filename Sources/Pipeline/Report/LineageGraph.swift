@@ -36,11 +36,17 @@ public struct LineageGraph: Sendable {
     /// Run id → its step node ids, in the run's order.
     public var runSteps: [String: [String]] = [:]
 
+    /// The graph over every run in the database, oldest first.
     public static func build(_ lineage: LineageDatabase) throws -> LineageGraph {
+        build(from: try lineage.runs().reversed().map { try lineage.details(of: $0.id) })
+    }
+
+    /// The graph over the runs given (a report needs only its own, not the whole store's).
+    public static func build(from runs: [RunDetails]) -> LineageGraph {
         var graph = LineageGraph()
         var edgeSet = Set<Edge>()
-        for run in try lineage.runs().reversed() {
-            let details = try lineage.details(of: run.id)
+        for details in runs {
+            let run = details.run
             for row in details.steps where row.step.status == .succeeded || row.step.status == .cached || row.step.status == .skipped {
                 let id = row.step.key.isEmpty ? "step:\(row.step.id!)" : row.step.key
                 var node = graph.steps[id] ?? StepNode(id: id, name: row.step.name, kind: row.step.kind, key: row.step.key, runs: [])

@@ -7,7 +7,9 @@ import Store
 /// recorded metrics output (or, failing that, its recorded metrics), the published numbers from
 /// the table step's recorded `paper` input (or `paperOverride`).
 public enum RunTables {
-    public static func report(lineage: LineageDatabase, registry: StepRegistry, runs: [RunRecord], tableStep: String?, paperOverride: PaperResults?) throws -> TableReport {
+    /// `known`: runs' details the caller has already read, by run id (the rest are read here).
+    public static func report(lineage: LineageDatabase, registry: StepRegistry, runs: [RunRecord], tableStep: String?, paperOverride: PaperResults?,
+                              known: [String: RunDetails] = [:]) throws -> TableReport {
         guard let first = runs.first else { throw PipelineError.report("no runs to tabulate") }
         let spec = try Replayer(lineage: lineage, registry: registry).storedSpec(of: first)
         let tables = spec.orderedSteps.filter { $0.kind == "table" }
@@ -29,7 +31,7 @@ public enum RunTables {
         var values: [String: [[String: Double]]] = [:]
         var judgments: [String: [String]] = [:]
         for run in runs {
-            let details = try lineage.details(of: run.id)
+            let details = try known[run.id] ?? lineage.details(of: run.id)
             let tableRow = details.steps.last { $0.step.name == step.name }
             let tableInputs = Dictionary((tableRow?.inputs ?? []).map { ($0.name, $0.artifact.id) }, uniquingKeysWith: { a, _ in a })
             if paper == nil, let id = tableInputs["paper"] {

@@ -113,6 +113,7 @@ extension ReportData {
     public static func build(lineage: LineageDatabase, registry: StepRegistry, runs: [RunRecord], paper: URL? = nil) throws -> ReportData {
         guard let first = runs.first else { throw PipelineError.report("no runs to report") }
         let details = try runs.map { try lineage.details(of: $0.id) }
+        let known = Dictionary(details.map { ($0.run.id, $0) }, uniquingKeysWith: { a, _ in a })
         // A file the user named must be read; a run without tables is only a note.
         let paperOverride = try paper.map(PaperResults.load)
 
@@ -129,7 +130,8 @@ extension ReportData {
             let members = zip(runs, variantOf).filter { $0.1 == variant }.map(\.0)
             do {
                 tables.append(VariantTables(variant: variant, runs: members.map(\.id),
-                                            report: try RunTables.report(lineage: lineage, registry: registry, runs: members, tableStep: nil, paperOverride: paperOverride)))
+                                            report: try RunTables.report(lineage: lineage, registry: registry, runs: members, tableStep: nil, paperOverride: paperOverride,
+                                                                         known: known)))
             } catch {
                 tablesNote = "\(error)"
                 tables = []
@@ -216,7 +218,7 @@ extension ReportData {
 
         let diff = runs.count == 2 ? RunDiff.compute(details[0], details[1], curves: false, patchFiles: RunDiff.patchFiles(in: lineage.store)) : nil
 
-        let graph = try LineageGraph.build(lineage)
+        let graph = LineageGraph.build(from: [details[0]])
         let cached = Set(details[0].steps.filter { $0.step.status == .cached }.map(\.step.key))
         let lineageDot = graph.dot(nodes: graph.nodes(ofRun: first.id), focus: nil, cached: cached)
 
