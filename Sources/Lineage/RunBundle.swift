@@ -46,7 +46,7 @@ public struct RunBundle: Codable, Sendable {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(RunBundle.dateStyle))
+            try container.encode(RunBundle.format(date))
         }
         return encoder
     }
@@ -56,15 +56,30 @@ public struct RunBundle: Codable, Sendable {
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
-            do { return try Date(text, strategy: RunBundle.dateStyle) } catch {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "\"\(text)\" is not an ISO 8601 time with milliseconds")
+            guard let date = RunBundle.parse(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "\"\(text)\" is not an ISO 8601 UTC time with milliseconds")
             }
+            return date
         }
         return decoder
     }
 
-    /// UTC, to the millisecond.
-    static let dateStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    /// `2026-12-07T12:33:09.403Z`: UTC, the millisecond rounded (a formatter truncates, and a
+    /// time read back from the database as 09.4029999 would lose a millisecond each trip).
+    static func format(_ date: Date) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (seconds, fraction) = (milliseconds.floorDivided(by: 1000), milliseconds - milliseconds.floorDivided(by: 1000) * 1000)
+        let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(Date.ISO8601FormatStyle())
+        return whole.dropLast() + "." + String(repeating: "0", count: 3 - String(fraction).count) + String(fraction) + "Z"
+    }
+
+    /// The time `format` wrote, as the nearest double to its millisecond.
+    static func parse(_ text: String) -> Date? {
+        guard text.hasSuffix("Z"), let dot = text.lastIndex(of: "."),
+              let fraction = Int64(text[text.index(after: dot)..<text.index(before: text.endIndex)]), text.distance(from: dot, to: text.endIndex) == 5,
+              let whole = try? Date(String(text[..<dot]) + "Z", strategy: Date.ISO8601FormatStyle()) else { return nil }
+        return Date(timeIntervalSince1970: Double(Int64(whole.timeIntervalSince1970) * 1000 + fraction) / 1000)
+    }
 }
 
 /// What `importRuns` did.
@@ -85,13 +100,13 @@ public struct RunImportReport: Codable, Sendable, Equatable {
 
 extension LineageDatabase {
     /// Writes `runIDs` as a new bundle directory `destination`. `leaveOut` decides, for each
-    /// artifact and the step of these runs that produced it (nil for an input from outside
-    /// them), why it stays out of the bundle, or nil to carry it; an artifact carried for one
+    /// artifact, the name a step recorded it under, and the step of these runs that produced it
+    /// (nil for an input from outside them), why it stays out of the bundle, or nil to carry it; an artifact carried for one
     /// run is carried for all. The experiment files and git diffs always go in. The bundle is
     /// written beside `destination` and renamed into place, so a failed export leaves nothing.
     @discardableResult
     public func exportRuns(_ runIDs: [String], to destination: URL, writer: String,
-                           leaveOut: (ArtifactRecord, StepRecord?) -> String?) throws -> RunBundle {
+                           leaveOut: (ArtifactRecord, String, StepRecord?) -> String?) throws -> RunBundle {
         let manager = FileManager.default
         guard !manager.fileExists(atPath: destination.path) else {
             throw LineageError.invalidInput("\(destination.path) exists; export writes a new directory")
@@ -110,7 +125,7 @@ extension LineageDatabase {
             for step in run.steps {
                 for edge in step.inputs + step.outputs {
                     let artifact = edge.artifact
-                    if let reason = leaveOut(artifact, producer[artifact.id]) {
+                    if let reason = leaveOut(artifact, edge.name, producer[artifact.id]) {
                         if absent[artifact.id] == nil {
                             absent[artifact.id] = .init(id: artifact.id, name: edge.name, size: artifact.size, reason: reason)
                         }
@@ -275,6 +290,14 @@ extension LineageDatabase {
             Dictionary(try Row.fetchAll(db, sql: "SELECT object_id, reason FROM absent_objects").map { ($0["object_id"] as String, $0["reason"] as String) },
                        uniquingKeysWith: { a, _ in a })
         }
+    }
+}
+
+extension Int64 {
+    /// Division rounding toward minus infinity.
+    fileprivate func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 }
 

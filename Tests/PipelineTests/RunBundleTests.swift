@@ -1,5 +1,5 @@
 import Foundation
-import Lineage
+@testable import Lineage
 import Pipeline
 import Store
 import Testing
@@ -32,7 +32,8 @@ import Testing
     }
 
     func export(_ sandbox: Sandbox, _ runs: [String], to name: String) throws -> RunBundle {
-        try sandbox.lineage.exportRuns(runs, to: sandbox.path(name), writer: "test", leaveOut: RunBundleTests.policy.reasonToLeaveOut)
+        try sandbox.lineage.exportRuns(runs, to: sandbox.path(name), writer: "test",
+                                       leaveOut: { RunBundleTests.policy.reasonToLeaveOut($0, name: $1, producer: $2) })
     }
 
     /// What must survive the move: everything but row ids and the import's own param.
@@ -89,16 +90,67 @@ import Testing
         #expect(rerun.steps[1].cachedFromRun == runID)
     }
 
-    @Test func trainOutputsAreWeightsAndStayOut() throws {
+    @Test func whatTheExportPolicyLeavesOut() throws {
         let json = #"{"id": 1, "run_id": "r", "name": "sft", "kind": "train", "key": "k", "status": "succeeded", "started_at": 0}"#
         let step = try JSONDecoder().decode(StepRecord.self, from: Data(json.utf8))
         let small = ArtifactRecord(id: "sha256:00", kind: "directory", name: "model", size: 10)
-        #expect(ExportPolicy().reasonToLeaveOut(small, producer: step) == "weights: output of train step sft")
+        #expect(ExportPolicy().reasonToLeaveOut(small, name: "model", producer: step) == "weights: output of train step sft")
         var data = step
         data.kind = "data"
-        #expect(ExportPolicy().reasonToLeaveOut(small, producer: data) == nil)
-        #expect(ExportPolicy().reasonToLeaveOut(small, producer: nil) == nil)
-        #expect(ExportPolicy(maxBytes: 9).reasonToLeaveOut(small, producer: nil) == "larger than 9 bytes (10)")
+        #expect(ExportPolicy().reasonToLeaveOut(small, name: "model", producer: data) == nil)
+        #expect(ExportPolicy().reasonToLeaveOut(small, name: "model", producer: nil) == nil)
+        #expect(ExportPolicy(maxBytes: 9).reasonToLeaveOut(small, name: "model", producer: nil) == "larger than 9 bytes (10)")
+        let named = ExportPolicy(names: ["ifeval"])
+        #expect(named.reasonToLeaveOut(small, name: "data.ifeval", producer: nil) == "left out by name (--leave-out ifeval)")
+        #expect(named.reasonToLeaveOut(small, name: "ifeval", producer: nil) == "left out by name (--leave-out ifeval)")
+        #expect(named.reasonToLeaveOut(small, name: "data.in_domain", producer: nil) == nil)
+    }
+
+    /// An input from outside the run that the export left out (here by size) makes a replay in
+    /// the new store fail naming it and how to put it back; after `store add` of the same bytes
+    /// the replay recomputes everything identically.
+    @Test func aReplayThereAsksForLeftOutInputsByIdAndThenMatches() throws {
+        let source = try Sandbox(); defer { source.cleanup() }
+        let text = String(repeating: "y", count: 300)
+        try source.write(text, to: "input.txt")
+        let spec = try source.parse("""
+            [experiment]
+            name = "outside"
+
+            [steps.read]
+            kind = "test-only"
+            data = ["file:input.txt"]
+            """)
+        let runID = try #require(try source.runner().run(spec, options: source.options()).first?.runID)
+        let bundle = try export(source, [runID], to: "bundle")
+        #expect(bundle.absent.count == 2, "the input and the output that copies it: \(bundle.absent)")
+
+        let target = try Sandbox(); defer { target.cleanup() }
+        try target.lineage.importRuns(from: source.path("bundle"))
+        let replayer = Replayer(lineage: target.lineage, registry: target.registry)
+        let missing = try replayer.replay(runID: runID, engineVersion: "test 1")
+        #expect(!missing.identical)
+        let note = missing.steps.first?.note ?? ""
+        #expect(note.contains("is not in this store") && note.contains("larger than 100 bytes") && note.contains("store add"), "\(note)")
+
+        try target.write(text, to: "copy.txt")
+        try target.store.add(path: target.path("copy.txt").path)
+        let replayed = try replayer.replay(runID: runID, engineVersion: "test 1")
+        #expect(replayed.identical, "\(replayed.steps)")
+    }
+
+    /// Times in bundle.json keep the millisecond the database keeps, rounded, both ways.
+    @Test func bundleTimesKeepTheMillisecond() throws {
+        let read = Date(timeIntervalSince1970: 1796647218.4029999)   // "…18.403" read back from SQLite
+        #expect(RunBundle.format(read).hasSuffix(":18.403Z"), "\(RunBundle.format(read))")
+        let back = try #require(RunBundle.parse(RunBundle.format(read)))
+        #expect((back.timeIntervalSince1970 * 1000).rounded() == 1796647218403)
+        #expect(RunBundle.format(back) == RunBundle.format(read))
+        #expect(RunBundle.format(Date(timeIntervalSince1970: 1796647218.9996)).hasSuffix(":19.000Z"))
+        #expect(RunBundle.format(Date(timeIntervalSince1970: 5.007)) == "1970-01-01T00:00:05.007Z")
+        for bad in ["1970-01-01T00:00:05Z", "1970-01-01T00:00:05.7Z", "1970-01-01T00:00:05.007", "yesterday"] {
+            #expect(RunBundle.parse(bad) == nil, "\(bad)")
+        }
     }
 
     @Test func badBundlesAreRefusedNamingTheFileAndImportNothing() throws {
@@ -148,12 +200,7 @@ import Testing
             // Drop the left-out list: the run names an object the bundle neither has nor explains.
             var edited = bundle
             edited.absent = []
-            let encoder = JSONEncoder()
-            encoder.dateEncodingStrategy = .custom { date, encoder in
-                var container = encoder.singleValueContainer()
-                try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-            }
-            try encoder.encode(edited).write(to: url.appendingPathComponent("bundle.json"))
+            try RunBundle.encoder().encode(edited).write(to: url.appendingPathComponent("bundle.json"))
         }, ["run \(runID)", "neither carries", "big's output out"])
         try refused(source.path("absent"), ["absent/bundle.json", "cannot read the bundle"])
     }

@@ -73,6 +73,13 @@ public final class Replayer {
                     return ResolvedInput(input: input, value: .endpoint(service: service, output: output, key: recorded[service]?.step.key ?? ""))
                 }
                 guard let artifact = edges[input.name] else { throw StepFailure.message("the recorded run has no input \"\(input.name)\" for this step") }
+                // Steps replayed before this one have stored their outputs again; what is still
+                // missing came from outside the run (an export may have left it out).
+                if let id = try? ObjectID(parsing: artifact.id), !store.contains(id) {
+                    let leftOut = (try? lineage.absentObjects())?[artifact.id].map { " (its export left it out: \($0))" } ?? ""
+                    throw StepFailure.message("input \(input.name) (\(artifact.id)) is not in this store\(leftOut); "
+                                              + "add the same bytes with `iopo-exp store add PATH` (the same bytes give the same id) and replay again")
+                }
                 return ResolvedInput(input: input, value: .artifact(artifact))
             }
         }

@@ -12,8 +12,11 @@ struct ExportCommand: ParsableCommand {
             metrics, environment, git) and objects/ (each artifact's stored file, checked against \
             its id on import). Left out, and listed with the reason: the outputs of train steps \
             (weights and checkpoints; replay --check recomputes and compares them) and anything \
-            larger than --max-mib (a base model). What stays in is what table, report, diff and \
-            replay need, so results move between machines, or into git, without the weights.
+            larger than --max-mib (a base model), and what --leave-out names (a dataset that must \
+            not travel). What stays in is what table, report and diff need, so results move \
+            between machines, or into git, without the weights. replay --check of an imported run \
+            recomputes the weights; inputs from outside the run that were left out go back in \
+            with `store add` (the same bytes give the same id).
             """)
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
@@ -21,6 +24,8 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "With one run: export its whole group (its seeds).") var group = false
     @Option(help: "The bundle directory to create (must not exist).") var out: String
     @Option(help: "Leave out artifacts larger than this many MiB.") var maxMib = ExportPolicy.defaultMaxBytes >> 20
+    @Option(name: .customLong("leave-out"), help: "Also leave out what steps recorded under this input or output name (repeatable; `ifeval` matches data.ifeval).")
+    var leaveOutNames: [String] = []
 
     func validate() throws {
         if targets.isEmpty { throw ValidationError("name a run or a group to export") }
@@ -31,9 +36,9 @@ struct ExportCommand: ParsableCommand {
         let bundle = try PipelineCLI.mapErrors { () throws -> RunBundle in
             let lineage = try storeOptions.openLineage()
             let runs = try RunSelection.resolveAll(lineage, targets, wholeGroup: group)
-            let policy = ExportPolicy(maxBytes: maxMib << 20)
+            let policy = ExportPolicy(maxBytes: maxMib << 20, names: Set(leaveOutNames))
             return try lineage.exportRuns(runs.map(\.id), to: URL(fileURLWithPath: out), writer: PipelineCLI.engineVersion,
-                                          leaveOut: policy.reasonToLeaveOut)
+                                          leaveOut: { policy.reasonToLeaveOut($0, name: $1, producer: $2) })
         }
         if output.json { try Output.printJSON(Summary(bundle, directory: out)); return }
         let bytes = bundle.objects.reduce(0) { $0 + $1.fileBytes }
