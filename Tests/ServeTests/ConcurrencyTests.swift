@@ -182,7 +182,7 @@ import Darwin
             try await post(server, "/v1/completions", #"{"prompt": "Patience", "max_tokens": 300, "temperature": 0, "ignore_eos": true}"#)
         }
         // A wait, not a timing assertion: on a loaded machine the request may take a while to start.
-        #expect(await eventually(within: 120) { server.statistics.running == 1 || server.statistics.completed == 1 })
+        #expect(await eventually(within: busyMachineWait) { server.statistics.running == 1 || server.statistics.completed == 1 })
         #expect(Self.accepts(port: server.port))
         await server.stop()
         let reply = try await request.value
@@ -198,7 +198,7 @@ import Darwin
         let streaming = Task {
             try await stream(server, "/v1/completions", #"{"prompt": "Forever", "max_tokens": \#(longGenerationTokens), "temperature": 1, "ignore_eos": true, "stream": true}"#)
         }
-        #expect(await eventually(within: 120) { server.statistics.running == 1 })
+        #expect(await eventually(within: busyMachineWait) { server.statistics.running == 1 })
         await server.stop()
         let result = try await streaming.value
         // The stream ends properly: the choice finishes with "abort", then [DONE].

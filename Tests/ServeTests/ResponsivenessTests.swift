@@ -78,14 +78,14 @@ final class Occupation: @unchecked Sendable {
                 Task(executorPreference: Self.testExecutor) { try? await stream(server, "/v1/completions", body) }
             }
             // Waits, not timing assertions: a loaded machine may take a while to start them.
-            #expect(await eventually(within: 120) { server.statistics.running == 2 })
+            #expect(await eventually(within: busyMachineWait) { server.statistics.running == 2 })
 
             let burners = Occupation.burners(2)
             let blockers = Occupation.poolBlockers(ProcessInfo.processInfo.activeProcessorCount)
             defer { blockers.release(); burners.release() }
             // Every pool thread is taken once all blockers have started (other tests may hold
             // some of them first; then the blockers start as those finish).
-            #expect(await eventually(within: 300) { blockers.startedCount == ProcessInfo.processInfo.activeProcessorCount })
+            #expect(await eventually(within: busyMachineWait) { blockers.startedCount == ProcessInfo.processInfo.activeProcessorCount })
 
             let health = try await send(server, .GET, "/health", timeout: .seconds(60))
             #expect(health.status == 200)
