@@ -25,6 +25,9 @@ swift test --skip-build 2>&1 | tee .build/test-output.txt | grep -vE '^(◇|↳)
 status=${PIPESTATUS[0]}
 [ "$status" -eq 0 ] || exit "$status"
 
+# The checks use the debug binary just built (without this, compat/run.sh builds the product on
+# its own, a second plan that recompiles the dependencies).
+export IOPO_EXP_BIN="${IOPO_EXP_BIN:-$PWD/.build/debug/iopo-exp}"
 for check in scripts/parity/run.sh scripts/compat/run.sh; do
     if [ -x "$check" ]; then
         echo "test: $check"
