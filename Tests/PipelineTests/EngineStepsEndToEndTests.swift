@@ -120,6 +120,15 @@ import Testing
         #expect(malformed.status == 2, "\(malformed.stderr)")
         #expect(malformed.stderr.contains("exp.lock: field experiment must be a string"), "\(malformed.stderr)")
         #expect(try cli(["run", "exp.toml", "--no-lock"]).status == 0)
+
+        // Runs named one by one (seeds run apart, or imported) tabulate together; runs of
+        // different experiments do not.
+        let named = try cli(["table", "last", "last~1", "--md"])
+        #expect(named.status == 0 && named.stdout.contains("| IOPO |"), "\(named.stdout)\(named.stderr)")
+        try sandbox.write("[experiment]\nname = \"other\"\n[steps.one]\nkind = \"command\"\nargv = [\"true\"]\n", to: "other.toml")
+        #expect(try cli(["run", "other.toml"]).status == 0)
+        let mixed = try cli(["table", "last", "last~1"])
+        #expect(mixed.status == 2 && mixed.stderr.contains("2 experiments"), "\(mixed.stderr)")
     }
 
     /// 96 SFT sequences, one per optimizer step: checkpoints at steps 20, 40, 60 and 80.
