@@ -3,8 +3,9 @@ import GRDB
 import Store
 
 /// The writes of one `LineageDatabase.transaction`: the rows a run records (runs, steps, edges,
-/// params, metrics), committed together. A row never names an object the store does not hold:
-/// every object id is checked against the store before the row that names it is written.
+/// params, metrics), committed together. A row never names an object the store does not hold,
+/// unless an import recorded that object as absent (left out by its export): every object id is
+/// checked before the row that names it is written.
 public struct LineageTransaction {
     let db: Database
     let store: ObjectStore
@@ -19,9 +20,13 @@ public struct LineageTransaction {
         }
     }
 
-    /// Fails unless the store holds `id`.
+    /// Fails unless the store holds `id` or records it as absent (a run reused a result
+    /// imported without that object's bytes).
     func requireStored(_ id: String) throws {
-        guard let parsed = try? ObjectID(parsing: id), store.contains(parsed) else { throw LineageError.objectNotStored(id) }
+        guard let parsed = try? ObjectID(parsing: id) else { throw LineageError.objectNotStored(id) }
+        if store.contains(parsed) { return }
+        let recordedAbsent = try perform { try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM absent_objects WHERE object_id = ?)", arguments: [id]) }
+        guard recordedAbsent == true else { throw LineageError.objectNotStored(id) }
     }
 
     // MARK: runs

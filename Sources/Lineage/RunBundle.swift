@@ -98,6 +98,15 @@ public struct RunImportReport: Codable, Sendable, Equatable {
     }
 }
 
+extension RunBundle {
+    /// Why an object recorded as absent in the exporting store (left out by an earlier export,
+    /// `reason`) is absent from this bundle too.
+    static func absentHereReason(_ reason: String) -> String {
+        let prefix = "not in the exporting store: "
+        return reason.hasPrefix(prefix) ? reason : prefix + reason
+    }
+}
+
 extension LineageDatabase {
     /// Writes `runIDs` as a new bundle directory `destination`. `leaveOut` decides, for each
     /// artifact, the name a step recorded it under, and the step of these runs that produced it
@@ -118,6 +127,11 @@ extension LineageDatabase {
 
         var carried: [String] = []
         var absent: [String: RunBundle.AbsentObject] = [:]
+        // Objects an import left out, which a later run here reused by id without their bytes.
+        let absentHere = try absentObjects().filter { id, _ in
+            guard let parsed = try? ObjectID(parsing: id) else { return false }
+            return !store.contains(parsed)
+        }
         for run in runs {
             carried += [run.run.specObject, run.git?.diffObject].compactMap { $0 }
             var producer: [String: StepRecord] = [:]
@@ -125,7 +139,7 @@ extension LineageDatabase {
             for step in run.steps {
                 for edge in step.inputs + step.outputs {
                     let artifact = edge.artifact
-                    if let reason = leaveOut(artifact, edge.name, producer[artifact.id]) {
+                    if let reason = leaveOut(artifact, edge.name, producer[artifact.id]) ?? absentHere[artifact.id].map(RunBundle.absentHereReason) {
                         if absent[artifact.id] == nil {
                             absent[artifact.id] = .init(id: artifact.id, name: edge.name, size: artifact.size, reason: reason)
                         }

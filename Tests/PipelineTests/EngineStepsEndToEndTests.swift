@@ -93,6 +93,12 @@ import Testing
         #expect(otherTable.status == 0 && otherTable.stdout == hereTable.stdout, "\(otherTable.stdout)\(otherTable.stderr)")
         let verified = try cli(["store", "verify", "--deep", "--store", "other"])
         #expect(verified.status == 0 && verified.stdout.contains("left out by their export"), "\(verified.stdout)\(verified.stderr)")
+        // Running the experiment there is all cache hits: the evaluations came in, and the
+        // trained models they were computed from (left out) are read by no step that runs.
+        let rerunThere = try cli(["run", "exp.toml", "--store", "other", "--no-lock", "--json"])
+        #expect(rerunThere.status == 0, "\(rerunThere.stderr)")
+        let rerunSteps = ((try json(rerunThere.stdout) as? [[String: Any]])?.first?["steps"] as? [[String: Any]]) ?? []
+        #expect(!rerunSteps.isEmpty && rerunSteps.allSatisfy { ["cached", "skipped"].contains($0["status"] as? String) }, "\(rerunSteps)")
         let replayedThere = try cli(["replay", runID, "--check", "--store", "other"])
         #expect(replayedThere.status == 0 && replayedThere.stdout.contains("identical"), "\(replayedThere.stdout)\(replayedThere.stderr)")
 

@@ -82,12 +82,57 @@ import Testing
         #expect(again.imported.isEmpty && again.alreadyPresent == [runID] && again.objectsAdded == 0)
         #expect(try target.lineage.runs().count == 1)
 
-        // A run of the same experiment in the new store recomputes what was left out (the same
-        // bytes, so the same id) and reuses what came in.
-        let rerun = try #require(try target.runner().run(try target.parse(RunBundleTests.experiment), options: target.options()).first)
-        #expect(rerun.steps.map(\.status) == [.succeeded, .cached], "\(rerun.steps)")
-        #expect(rerun.steps[0].outputs["out"] == bigOut.id)
-        #expect(rerun.steps[1].cachedFromRun == runID)
+        // A run of the same experiment in the new store reuses everything: `count`'s result came
+        // in, and `big`'s, recorded without its bytes, is read by no step that runs.
+        let spec = try target.parse(RunBundleTests.experiment)
+        let rerun = try #require(try target.runner().run(spec, options: target.options()).first)
+        #expect(rerun.steps.map(\.status) == [.cached, .cached], "\(rerun.steps)")
+        #expect(rerun.steps[0].outputs["out"] == bigOut.id && rerun.steps.allSatisfy { $0.cachedFromRun == runID })
+        #expect(!target.store.contains(try ObjectID(parsing: bigOut.id)))
+        // Exported from there, the absent object stays absent, with the first export's reason.
+        let onward = try target.lineage.exportRuns([rerun.runID], to: target.path("onward"), writer: "test",
+                                                   leaveOut: { ExportPolicy().reasonToLeaveOut($0, name: $1, producer: $2) })
+        #expect(onward.absent.map(\.id) == [bigOut.id])
+        #expect(onward.absent.first?.reason == "not in the exporting store: larger than 100 bytes (\(bigOut.size))", "\(onward.absent)")
+
+        // When `count` must execute, `big` executes first to restore its output (the same bytes,
+        // so the same id), and the dry run says so.
+        var forced = target.options()
+        forced.force = .steps(["count"])
+        let planned = try #require(try target.runner().plan(spec, options: forced).first?.steps)
+        #expect(planned.map(\.status) == [.run, .run])
+        #expect(planned[0].reason?.hasPrefix("restores out (recorded by run \(runID), not in this store)") == true, "\(planned)")
+        let restored = try #require(try target.runner().run(spec, options: forced).first)
+        #expect(restored.steps.map(\.status) == [.succeeded, .succeeded], "\(restored.steps)")
+        #expect(restored.steps[0].outputs["out"] == bigOut.id)
+        #expect(target.store.contains(try ObjectID(parsing: bigOut.id)))
+    }
+
+    /// A record the step does not reproduce (here a bundle whose left-out output id was altered)
+    /// stops the run that restores it with a determinism failure naming the step, output and ids.
+    @Test func aRestoreThatDoesNotReproduceItsRecordStopsTheRun() throws {
+        let source = try Sandbox(); defer { source.cleanup() }
+        let runID = try recordedRun(source)
+        let original = try source.lineage.details(of: runID)
+        let bigOut = try #require(original.steps.first { $0.step.name == "big" }?.outputs.first?.artifact)
+        try export(source, [runID], to: "bundle")
+        let altered = "sha256:" + String(repeating: "ab", count: 32)
+        try source.write(source.read("bundle/bundle.json").replacingOccurrences(of: bigOut.id, with: altered), to: "bundle/bundle.json")
+
+        let target = try Sandbox(); defer { target.cleanup() }
+        try target.lineage.importRuns(from: source.path("bundle"))
+        // `count` reads the altered id, which no record has, so it executes and `big` is restored.
+        let spec = try target.parse(RunBundleTests.experiment)
+        #expect(try target.runner().plan(spec, options: target.options()).first?.steps.map(\.status) == [.run, .run])
+        #expect {
+            try target.runner().run(spec, options: target.options())
+        } throws: { error in
+            guard let failure = error as? PipelineError, failure.isDeterminismFailure else { return false }
+            let text = failure.description
+            return text.contains("step big") && text.contains("output out is \(bigOut.id)") && text.contains("run \(runID) recorded \(altered)")
+        }
+        let failed = try #require(try target.lineage.runs().first { $0.id != runID })
+        #expect(failed.status == .failed)
     }
 
     @Test func whatTheExportPolicyLeavesOut() throws {

@@ -10,6 +10,9 @@ public enum PipelineError: Error, CustomStringConvertible, Sendable {
     case invalidRequest(String)
     /// A run or group that a report needs cannot be used as asked.
     case report(String)
+    /// A cached step executed again to restore outputs absent from this store produced other
+    /// ids than its record (exit 5, as a failed determinism check).
+    case notReproduced(runID: String, step: String, output: String, recordedBy: String, recorded: String, produced: String)
 
     public var description: String {
         switch self {
@@ -25,14 +28,24 @@ public enum PipelineError: Error, CustomStringConvertible, Sendable {
         case .runHasNoSpec(let id): return "run \(id) has no stored experiment file (it was recorded by hand); only pipeline runs can be replayed"
         case .invalidRequest(let message): return message
         case .report(let message): return message
+        case .notReproduced(let runID, let step, let output, let recordedBy, let recorded, let produced):
+            return "step \(step) (run \(runID)) executed again to restore outputs that are not in this store, and its output \(output) is \(produced) "
+                + "where run \(recordedBy) recorded \(recorded): this build, kernel pin or machine does not reproduce that record (see docs/determinism.md). "
+                + "The run stops, since the steps after it were planned with the recorded ids; `iopo-exp replay \(recordedBy) --check` compares every step"
         }
+    }
+
+    /// True when a recorded result was not reproduced (exit 5).
+    public var isDeterminismFailure: Bool {
+        if case .notReproduced = self { return true }
+        return false
     }
 
     /// True for errors in what the user asked (exit 2) rather than in what ran (exit 1).
     public var isUsageError: Bool {
         switch self {
         case .unknownStep, .runHasNoSpec, .invalidRequest, .blasNotHonoured, .report: return true
-        case .stepFailed: return false
+        case .stepFailed, .notReproduced: return false
         }
     }
 }

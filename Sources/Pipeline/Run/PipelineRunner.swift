@@ -61,7 +61,7 @@ public final class PipelineRunner {
     public func plan(_ spec: ExperimentSpec, options: RunOptions) throws -> [PlannedRun] {
         let planner = try planner(spec, options: options)
         return try (options.seeds ?? spec.seeds).map { seed in
-            PlannedRun(seed: seed, steps: try planner.plan(seed: seed).map(PlannedStep.init))
+            PlannedRun(seed: seed, steps: try planner.plan(seed: seed).steps.map(PlannedStep.init))
         }
     }
 

@@ -20,7 +20,8 @@ struct RunAttempt {
 
     func execute() throws -> RunSummary {
         let started = Date()
-        let plan = try planner.plan(seed: seed)
+        let seedPlan = try planner.plan(seed: seed)
+        let plan = seedPlan.steps
         reporter.runStarted(runID: runID, experiment: spec.name, seed: seed, steps: plan.count)
         try recordParams()
 
@@ -32,17 +33,18 @@ struct RunAttempt {
         for planned in plan {
             // The one `resolve` that planned the step resolves it now that the steps before it
             // have executed or been found cached.
-            var current = planned.isSettled ? planned : try planner.resolve(planned.step.name, seed: seed, known: known)
+            var current = planned.isSettled ? planned
+                : try planner.resolve(planned.step.name, seed: seed, known: known, restoring: seedPlan.restoring)
             // A step to execute is claimed first: if another process is computing the same key,
             // this run waits for it and then takes its result from the cache.
             var claim: StepClaim?
             defer { claim?.release(succeeded: false) }
-            if case .resolved(_, let key, .execute(let forced)) = current.resolution {
+            if case .resolved(_, let key, .execute(let execution)) = current.resolution {
                 let name = current.step.name
                 claim = StepClaim.claim(in: store.root, key: key, wait: .blocking(onWait: { [reporter] in
                     reporter.message("step \(name): waiting for another process computing the same step (key \(key.prefix(19))…)")
                 }))
-                if !forced { current = try planner.resolve(name, seed: seed, known: known) }
+                if !execution.isForced { current = try planner.resolve(name, seed: seed, known: known, restoring: seedPlan.restoring) }
             }
             guard case .resolved(let inputs, let key, let action) = current.resolution else {
                 throw PipelineError.invalidRequest("step \(planned.step.name) has inputs that no earlier step of the run produced")
@@ -59,13 +61,14 @@ struct RunAttempt {
                 try recorder.stepCached(step.name, kind: step.kind, key: key, inputs: inputs, services: services, hit: hit)
                 services.consumed(serviceDependencies)
                 let seconds = Date().timeIntervalSince(stepStarted)
-                reporter.stepFinished(step.name, kind: step.kind, status: .cached, seconds: seconds, detail: "from run \(hit.runID)")
+                let absent = hit.absentOutputs.isEmpty ? "" : "; \(hit.absentOutputs.joined(separator: ", ")) not in this store"
+                reporter.stepFinished(step.name, kind: step.kind, status: .cached, seconds: seconds, detail: "from run \(hit.runID)\(absent)")
                 summaries.append(StepSummary(name: step.name, kind: step.kind, key: key, status: .cached, cachedFromRun: hit.runID, seconds: seconds,
                                              outputs: hit.outputs.mapValues(\.id), isService: false))
-            case .execute(let forced):
+            case .execute(let execution):
                 let outputs: [String: ArtifactRef]
                 do {
-                    outputs = try executeStep(current, inputs: inputs, key: key, forced: forced, claim: claim, services: services)
+                    outputs = try executeStep(current, inputs: inputs, key: key, forced: execution.isForced, claim: claim, services: services)
                 } catch let failure as StepAttemptFailure {
                     services.stopAll()
                     recorder.stepFailed(failure.stepID, name: step.name, logs: failure.logs, message: failure.message)
@@ -73,6 +76,13 @@ struct RunAttempt {
                     reporter.runFinished(runID: runID, status: .failed, seconds: Date().timeIntervalSince(started),
                                          executed: summaries.filter { $0.status == .succeeded }.count, cached: summaries.filter { $0.status == .cached }.count)
                     throw PipelineError.stepFailed(runID: runID, step: step.name, message: failure.message, scratch: failure.scratch.path)
+                }
+                if case .restore(let hit) = execution {
+                    // Steps after it were planned, and some found cached, with the recorded ids.
+                    for name in hit.outputs.keys.sorted() where outputs[name]?.id != hit.outputs[name]?.id {
+                        throw PipelineError.notReproduced(runID: runID, step: step.name, output: name, recordedBy: hit.runID,
+                                                          recorded: hit.outputs[name]!.id, produced: outputs[name]?.id ?? "nothing")
+                    }
                 }
                 known.outputs[step.name] = outputs
                 services.consumed(serviceDependencies)

@@ -8,10 +8,28 @@ struct StepPlan {
         /// A service: started only if a step that runs needs it; `consumers` steps of the run
         /// read its endpoint.
         case service(consumers: Int)
-        /// A usable result with this key exists and is reused.
+        /// A result with this key exists and is reused. Outputs of it that are not in this
+        /// store (`absentOutputs`) stay absent: no step that executes reads them.
         case reuse(StepCacheIndex.Entry)
-        /// It executes: there is no usable result with this key, or it is forced.
-        case execute(forced: Bool)
+        /// It executes.
+        case execute(Execution)
+    }
+
+    /// Why a step executes.
+    enum Execution {
+        /// No result with this key is recorded.
+        case uncached
+        /// `--force`.
+        case forced
+        /// A result with this key is recorded but some of its outputs are not in this store,
+        /// and a step that executes reads them: it executes again to put the bytes back, and
+        /// must produce the recorded ids (steps after it were planned with them).
+        case restore(StepCacheIndex.Entry)
+
+        var isForced: Bool {
+            if case .forced = self { return true }
+            return false
+        }
     }
 
     enum Resolution {
@@ -32,8 +50,9 @@ struct StepPlan {
 
     /// True when nothing that happens earlier in the run can change the plan: a service, or a
     /// step reused from the cache. A step planned to execute is resolved again at its turn, for
-    /// an earlier step of the run may have produced a result with its key (two steps that
-    /// compute the same thing under different names), and a pending step is resolved then.
+    /// an earlier step of the run (or another process) may have produced a result with its key
+    /// (two steps that compute the same thing under different names), and a pending step is
+    /// resolved then.
     var isSettled: Bool {
         switch resolution {
         case .resolved(_, _, .service), .resolved(_, _, .reuse): return true
@@ -58,9 +77,19 @@ struct KnownResults {
         case .pending(let blocker): waitingOn[name] = blocker
         case .resolved(_, let key, .service): serviceKeys[name] = key
         case .resolved(_, _, .reuse(let hit)): outputs[name] = hit.outputs
+        // A restored step must reproduce its recorded ids, so the steps after it use those.
+        case .resolved(_, _, .execute(.restore(let hit))): outputs[name] = hit.outputs
         case .resolved(_, _, .execute): waitingOn[name] = name
         }
     }
+}
+
+/// One seed's plan: its steps in order, and the cached steps whose absent outputs it restores.
+struct SeedPlan {
+    var steps: [StepPlan]
+    /// Steps found cached whose outputs are not all in this store and that execute again
+    /// because a step that executes (or a service one uses) reads those outputs.
+    var restoring: Set<String>
 }
 
 /// Plans the steps of a run: for each seed, the ordered steps with their resolved inputs, keys
@@ -80,20 +109,61 @@ struct RunPlanner {
     let cache: StepCacheIndex
 
     /// The plan of one seed before anything executes: a step whose inputs come from a step that
-    /// must execute is pending (no key yet).
-    func plan(seed: Int) throws -> [StepPlan] {
+    /// must execute is pending (no key yet). A cached step whose outputs are not all in this
+    /// store (a run imported without its weights) stays cached unless a step that executes
+    /// needs those outputs; then it is planned to execute again, to restore them.
+    func plan(seed: Int) throws -> SeedPlan {
         var known = KnownResults()
-        return try steps.map { name in
+        var plans = try steps.map { name in
             let plan = try resolve(name, seed: seed, known: known)
             known.note(plan)
             return plan
         }
+        let restoring = RunPlanner.restorations(plans)
+        for index in plans.indices {
+            guard restoring.contains(plans[index].step.name),
+                  case .resolved(let inputs, let key, .reuse(let hit)) = plans[index].resolution else { continue }
+            plans[index].resolution = .resolved(inputs: inputs, key: key, action: .execute(.restore(hit)))
+        }
+        return SeedPlan(steps: plans, restoring: restoring)
+    }
+
+    /// The cached steps with absent outputs that a step which executes (or may: pending) reads,
+    /// directly or through a service it uses. Walks the plan backwards, since a step's
+    /// consumers come after it; a step restored executes, so what it reads counts too.
+    static func restorations(_ plans: [StepPlan]) -> Set<String> {
+        var executing = Set<String>()
+        var restoring = Set<String>()
+        func isRead(_ name: String, outputs: Set<String>) -> Bool {
+            plans.contains { consumer in
+                executing.contains(consumer.step.name) && consumer.step.inputs.contains { input in
+                    guard case .step(let source, let output) = input.source else { return false }
+                    return source == name && outputs.contains(output)
+                }
+            }
+        }
+        for plan in plans.reversed() {
+            let name = plan.step.name
+            switch plan.resolution {
+            case .pending, .resolved(_, _, .execute):
+                executing.insert(name)
+            case .resolved(_, _, .service):
+                if isRead(name, outputs: Set(plan.step.outputs.map(\.name))) { executing.insert(name) }
+            case .resolved(_, _, .reuse(let hit)):
+                if !hit.absentOutputs.isEmpty && isRead(name, outputs: Set(hit.absentOutputs)) {
+                    restoring.insert(name)
+                    executing.insert(name)
+                }
+            }
+        }
+        return restoring
     }
 
     /// Resolves step `name` from what is known of the steps before it: its inputs (stored
     /// artifacts, or endpoints named by their service's key), its key, and whether it is a
-    /// service, found in the cache or executed.
-    func resolve(_ name: String, seed: Int, known: KnownResults) throws -> StepPlan {
+    /// service, found in the cache or executed. `restoring` names the cached steps the seed's
+    /// plan executes again to restore absent outputs.
+    func resolve(_ name: String, seed: Int, known: KnownResults, restoring: Set<String> = []) throws -> StepPlan {
         let step = spec.steps[name]!
         let executor = registry.executor(for: step.kind)!
         var inputs: [ResolvedInput] = []
@@ -123,10 +193,12 @@ struct RunPlanner {
         if step.isService {
             let consumers = steps.filter { other in spec.steps[other]!.inputs.contains { $0.isEndpoint && $0.source.stepName == name } }.count
             action = .service(consumers: consumers)
-        } else if !isForced(name), let hit = cache.lookup(key, expectedOutputs: step.outputs.map(\.name)) {
-            action = .reuse(hit)
+        } else if isForced(name) {
+            action = .execute(.forced)
+        } else if let hit = cache.lookup(key, expectedOutputs: step.outputs.map(\.name)) {
+            action = !hit.absentOutputs.isEmpty && restoring.contains(name) ? .execute(.restore(hit)) : .reuse(hit)
         } else {
-            action = .execute(forced: isForced(name))
+            action = .execute(.uncached)
         }
         return StepPlan(step: step, executor: executor, resolution: .resolved(inputs: inputs, key: key, action: action))
     }
@@ -151,9 +223,18 @@ extension PlannedStep {
         case .resolved(_, let key, .service):
             self.init(status: .service, name: step.name, kind: step.kind, key: key, reason: "started only if a step that runs needs it")
         case .resolved(_, let key, .reuse(let hit)):
-            self.init(status: .cached, name: step.name, kind: step.kind, key: key, cachedFromRun: hit.runID)
-        case .resolved(_, let key, .execute(let forced)):
-            self.init(status: .run, name: step.name, kind: step.kind, key: key, reason: forced ? "forced" : "no cached result with this key")
+            self.init(status: .cached, name: step.name, kind: step.kind, key: key, cachedFromRun: hit.runID,
+                      reason: hit.absentOutputs.isEmpty ? nil
+                        : "outputs \(hit.absentOutputs.joined(separator: ", ")) are not in this store; no step that runs needs them")
+        case .resolved(_, let key, .execute(let execution)):
+            let reason: String
+            switch execution {
+            case .uncached: reason = "no cached result with this key"
+            case .forced: reason = "forced"
+            case .restore(let hit):
+                reason = "restores \(hit.absentOutputs.joined(separator: ", ")) (recorded by run \(hit.runID), not in this store) for steps that run"
+            }
+            self.init(status: .run, name: step.name, kind: step.kind, key: key, cachedFromRun: nil, reason: reason)
         }
     }
 }

@@ -1,9 +1,10 @@
 import Lineage
 import Store
 
-/// Finds earlier results by step key: the newest succeeded step with that key whose outputs
-/// are all still in the store. Built from the lineage database once per `run` invocation and
-/// extended as steps finish, so that later seeds reuse earlier ones.
+/// Finds earlier results by step key: the newest succeeded step with that key, and which of its
+/// outputs are not in this store (runs imported without their weights, or objects lost). Built
+/// from the lineage database once per `run` invocation and extended as steps finish, so that
+/// later seeds reuse earlier ones.
 final class StepCacheIndex {
     struct Entry {
         var stepID: Int64
@@ -14,6 +15,10 @@ final class StepCacheIndex {
         /// The original execution's `exec.*` params, copied to cached steps so that a rerun
         /// differs from its original only where something changed.
         var execution: [(String, String)]
+        /// Names of outputs recorded by that step whose objects this store does not hold: the
+        /// result is known by its ids, and the planner restores the bytes (by executing the
+        /// step again) only where a step that executes reads them.
+        var absentOutputs: [String] = []
     }
 
     private var entries: [String: Entry] = [:]
@@ -41,13 +46,15 @@ final class StepCacheIndex {
         return entry
     }
 
-    /// A usable earlier result, if any: every output it recorded must still be stored.
+    /// A usable earlier result, if any: it recorded the outputs the step declares; those not in
+    /// the store now are listed in `absentOutputs`.
     func lookup(_ key: String, expectedOutputs: [String]) -> Entry? {
-        guard let entry = entry(for: key) else { return nil }
+        guard var entry = entry(for: key) else { return nil }
         guard Set(entry.outputs.keys) == Set(expectedOutputs) else { return nil }
-        for output in entry.outputs.values {
-            guard let id = try? ObjectID(parsing: output.id), store.contains(id) else { return nil }
-        }
+        entry.absentOutputs = entry.outputs.filter { _, output in
+            guard let id = try? ObjectID(parsing: output.id) else { return true }
+            return !store.contains(id)
+        }.keys.sorted()
         return entry
     }
 

@@ -39,7 +39,7 @@ enum PipelineCLI {
         } catch let error as SpecOverrideError {
             throw CLIError.invalid(error.description)
         } catch let error as PipelineError {
-            throw CLIError(code: error.isUsageError ? .invalidInput : .failure, message: error.description)
+            throw CLIError(code: error.isUsageError ? .invalidInput : error.isDeterminismFailure ? .checkFailed : .failure, message: error.description)
         } catch let error as StepFailure {
             throw CLIError(code: .failure, message: error.description)
         }
