@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import GRDB
 import Store
@@ -188,7 +189,7 @@ extension LineageDatabase {
         }
         let bundle: RunBundle
         do { bundle = try RunBundle.decoder().decode(RunBundle.self, from: data) } catch let error as DecodingError {
-            throw LineageError.invalidInput("\(file.path): \(RunBundle.describe(error))")
+            throw LineageError.invalidInput("\(file.path): \(DecodingError.describe(error))")
         }
         guard bundle.format == RunBundle.formatName else {
             throw LineageError.invalidInput("\(file.path): field \"format\" is \"\(bundle.format)\", not \"\(RunBundle.formatName)\"")
@@ -312,21 +313,5 @@ extension Int64 {
     fileprivate func floorDivided(by divisor: Int64) -> Int64 {
         let quotient = self / divisor
         return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
-    }
-}
-
-extension RunBundle {
-    /// A decoding error as a field path and what was wrong.
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            let names = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return names.isEmpty ? "the top level" : "field \(names.hasPrefix(".") ? String(names.dropFirst()) : names)"
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "\(path(context)): missing field \"\(key.stringValue)\""
-        case .typeMismatch(_, let context), .valueNotFound(_, let context): return "\(path(context)): \(context.debugDescription)"
-        case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
-        @unknown default: return "\(error)"
-        }
     }
 }

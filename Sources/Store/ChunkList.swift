@@ -27,7 +27,7 @@ public struct ChunkList: Codable, Equatable, Sendable {
     static func decode(_ bytes: [UInt8], id: ObjectID) throws -> ChunkList {
         let list: ChunkList
         do { list = try JSONDecoder().decode(ChunkList.self, from: Data(bytes)) } catch {
-            throw StoreError.corruptObject(id, reason: "not a valid chunk list (\(error))")
+            throw StoreError.corruptObject(id, reason: "not a valid chunk list (\(DecodingError.describe(error)))")
         }
         guard list.format == formatName else {
             throw StoreError.corruptObject(id, reason: "unknown chunk list format \(list.format)")

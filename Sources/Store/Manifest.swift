@@ -37,7 +37,7 @@ public struct Manifest: Codable, Equatable, Sendable {
     public static func decode(_ bytes: [UInt8], id: ObjectID) throws -> Manifest {
         let manifest: Manifest
         do { manifest = try JSONDecoder().decode(Manifest.self, from: Data(bytes)) } catch {
-            throw StoreError.invalidManifest(id, reason: "not a valid manifest (\(error))")
+            throw StoreError.invalidManifest(id, reason: "not a valid manifest (\(DecodingError.describe(error)))")
         }
         guard manifest.format == formatName else {
             throw StoreError.invalidManifest(id, reason: "unknown manifest format \(manifest.format)")

@@ -69,7 +69,7 @@ public final class ObjectStore: Sendable {
         }
         let config: StoreConfig
         do { config = try JSONDecoder().decode(StoreConfig.self, from: data) } catch {
-            throw StoreError.notAStore(path: root.path, reason: "config.json is unreadable (\(error))")
+            throw StoreError.notAStore(path: root.path, reason: "config.json is unreadable (\(DecodingError.describe(error)))")
         }
         try config.validate(path: root.path)
         self.root = root

@@ -1,3 +1,4 @@
+import Basics
 import Engine
 import Foundation
 
@@ -94,7 +95,7 @@ public struct TrainExecutor: StepExecutor {
             let config = try JSONDecoder().decode(DecoderConfig.self, from: Data(table.canonicalJSON.utf8))
             try config.validate()
             return config
-        } catch { throw StepFailure.parameter("model", "not a usable Qwen2 config: \(error)") }
+        } catch { throw StepFailure.parameter("model", "not a usable Qwen2 config: \(DecodingError.describe(error))") }
     }
 
     /// Optimizer steps between the checkpoints a `train` step leaves in its resume directory

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import Engine
 import Foundation
 import Pipeline
@@ -149,12 +150,8 @@ struct TrainRunCommand: ParsableCommand {
             let config = try JSONDecoder().decode(DecoderConfig.self, from: data)
             try config.validate()
             return config
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw CLIError.invalid("--model-config \(path): missing field \"\(key.stringValue)\"")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            throw CLIError.invalid("--model-config \(path): field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type")
         } catch {
-            throw CLIError.invalid("--model-config \(path): \(error)")
+            throw CLIError.invalid("--model-config \(path): \(DecodingError.describe(error))")
         }
     }
 }
