@@ -33,4 +33,22 @@ import Testing
         #expect(try cli.run(["runs", "--status", "weird"]).status == 2)
         #expect(try cli.run(["store", "verify", "--deep"]).status == 0)
     }
+
+    /// `export` refuses what it cannot do (exit 2, naming it) and writes nothing.
+    @Test func exportRefusesBadRequestsAndWritesNothing() throws {
+        let cli = CLI(); defer { cli.cleanup() }
+        #expect(try cli.run(["init"]).status == 0)
+        try cli.write("x", to: "out/a.txt")
+        #expect(try cli.run(["record", "--name", "one", "--artifact", "out"]).status == 0)
+        let negative = try cli.run(["export", "last", "--out", "b1", "--max-mib=-1"])
+        #expect(negative.status == 2 && negative.stderr.contains("--max-mib must be at least 0"), "\(negative.stderr)")
+        let unknown = try cli.run(["export", "rnosuchrun", "--out", "b2"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("rnosuchrun"), "\(unknown.stderr)")
+        let entries = try FileManager.default.contentsOfDirectory(atPath: cli.directory.path)
+        #expect(!entries.contains { $0.hasPrefix("b1") || $0.hasPrefix("b2") || $0.hasPrefix(".b1") || $0.hasPrefix(".b2") }, "\(entries)")
+        let good = try cli.run(["export", "last", "--out", "bundle"])
+        #expect(good.status == 0, "\(good.stderr)")
+        let again = try cli.run(["export", "last", "--out", "bundle"])
+        #expect(again.status == 2 && again.stderr.contains("exists"), "\(again.stderr)")
+    }
 }
