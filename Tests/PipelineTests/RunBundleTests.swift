@@ -108,6 +108,24 @@ import Testing
         #expect(target.store.contains(try ObjectID(parsing: bigOut.id)))
     }
 
+    /// An output lost from the store (not left out by an export) is no result: its step
+    /// executes again and puts the same bytes back; the step after it stays cached.
+    @Test func aLostOutputIsRecomputedNotReusedByID() throws {
+        let sandbox = try Sandbox(); defer { sandbox.cleanup() }
+        let runID = try recordedRun(sandbox)
+        let original = try sandbox.lineage.details(of: runID)
+        let bigOut = try #require(original.steps.first { $0.step.name == "big" }?.outputs.first?.artifact)
+        let file = sandbox.store.path(of: try ObjectID(parsing: bigOut.id))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file.deletingLastPathComponent().path)
+        try FileManager.default.removeItem(at: file)
+        #expect(!sandbox.store.contains(try ObjectID(parsing: bigOut.id)))
+
+        let rerun = try #require(try sandbox.runner().run(try sandbox.parse(RunBundleTests.experiment), options: sandbox.options()).first)
+        #expect(rerun.steps.map(\.status) == [.succeeded, .cached], "\(rerun.steps)")
+        #expect(rerun.steps[0].outputs["out"] == bigOut.id)
+        #expect(sandbox.store.contains(try ObjectID(parsing: bigOut.id)))
+    }
+
     /// A record the step does not reproduce (here a bundle whose left-out output id was altered)
     /// stops the run that restores it with a determinism failure naming the step, output and ids.
     @Test func aRestoreThatDoesNotReproduceItsRecordStopsTheRun() throws {

@@ -24,6 +24,10 @@ final class StepCacheIndex {
     private var entries: [String: Entry] = [:]
     private let store: ObjectStore
     private let lineage: LineageDatabase
+    /// Objects an import recorded as left out by their export: absent on purpose, so a result
+    /// naming them stays usable by id. Any other absent object is lost, and its step executes
+    /// again as if it had no result.
+    private lazy var recordedAbsent = Set((try? lineage.absentObjects().keys).map(Array.init) ?? [])
 
     init(lineage: LineageDatabase) throws {
         self.lineage = lineage
@@ -46,15 +50,19 @@ final class StepCacheIndex {
         return entry
     }
 
-    /// A usable earlier result, if any: it recorded the outputs the step declares; those not in
-    /// the store now are listed in `absentOutputs`.
+    /// A usable earlier result, if any: it recorded the outputs the step declares, each in the
+    /// store or left out by an export (those are listed in `absentOutputs`).
     func lookup(_ key: String, expectedOutputs: [String]) -> Entry? {
         guard var entry = entry(for: key) else { return nil }
         guard Set(entry.outputs.keys) == Set(expectedOutputs) else { return nil }
-        entry.absentOutputs = entry.outputs.filter { _, output in
-            guard let id = try? ObjectID(parsing: output.id) else { return true }
-            return !store.contains(id)
-        }.keys.sorted()
+        var absent: [String] = []
+        for (name, output) in entry.outputs {
+            guard let id = try? ObjectID(parsing: output.id) else { return nil }
+            if store.contains(id) { continue }
+            guard recordedAbsent.contains(output.id) else { return nil }
+            absent.append(name)
+        }
+        entry.absentOutputs = absent.sorted()
         return entry
     }
 
