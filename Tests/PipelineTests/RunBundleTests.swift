@@ -31,6 +31,13 @@ import Testing
         return try #require(try sandbox.runner().run(spec, options: sandbox.options()).first?.runID)
     }
 
+    /// A recorded run and the output of its `big` step (the one a 100-byte limit leaves out).
+    func recordedRunAndBigOutput(_ sandbox: Sandbox) throws -> (runID: String, big: ArtifactRecord) {
+        let runID = try recordedRun(sandbox)
+        let details = try sandbox.lineage.details(of: runID)
+        return (runID, try #require(details.steps.first { $0.step.name == "big" }?.outputs.first?.artifact))
+    }
+
     func export(_ sandbox: Sandbox, _ runs: [String], to name: String) throws -> RunBundle {
         try sandbox.lineage.exportRuns(runs, to: sandbox.path(name), writer: "test",
                                        leaveOut: { RunBundleTests.policy.reasonToLeaveOut($0, name: $1, producer: $2) })
@@ -112,9 +119,7 @@ import Testing
     /// executes again and puts the same bytes back; the step after it stays cached.
     @Test func aLostOutputIsRecomputedNotReusedByID() throws {
         let sandbox = try Sandbox(); defer { sandbox.cleanup() }
-        let runID = try recordedRun(sandbox)
-        let original = try sandbox.lineage.details(of: runID)
-        let bigOut = try #require(original.steps.first { $0.step.name == "big" }?.outputs.first?.artifact)
+        let bigOut = try recordedRunAndBigOutput(sandbox).big
         let file = sandbox.store.path(of: try ObjectID(parsing: bigOut.id))
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file.deletingLastPathComponent().path)
         try FileManager.default.removeItem(at: file)
@@ -130,9 +135,7 @@ import Testing
     /// stops the run that restores it with a determinism failure naming the step, output and ids.
     @Test func aRestoreThatDoesNotReproduceItsRecordStopsTheRun() throws {
         let source = try Sandbox(); defer { source.cleanup() }
-        let runID = try recordedRun(source)
-        let original = try source.lineage.details(of: runID)
-        let bigOut = try #require(original.steps.first { $0.step.name == "big" }?.outputs.first?.artifact)
+        let (runID, bigOut) = try recordedRunAndBigOutput(source)
         try export(source, [runID], to: "bundle")
         let altered = "sha256:" + String(repeating: "ab", count: 32)
         try source.write(source.read("bundle/bundle.json").replacingOccurrences(of: bigOut.id, with: altered), to: "bundle/bundle.json")
