@@ -25,8 +25,7 @@ public struct LineageTransaction {
     func requireStored(_ id: String) throws {
         guard let parsed = try? ObjectID(parsing: id) else { throw LineageError.objectNotStored(id) }
         if store.contains(parsed) { return }
-        let recordedAbsent = try perform { try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM absent_objects WHERE object_id = ?)", arguments: [id]) }
-        guard recordedAbsent == true else { throw LineageError.objectNotStored(id) }
+        guard try perform({ try LeftOutObjectRecord.isRecorded(id, db) }) else { throw LineageError.objectNotStored(id) }
     }
 
     // MARK: runs

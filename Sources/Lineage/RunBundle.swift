@@ -129,10 +129,7 @@ extension LineageDatabase {
         var carried: [String] = []
         var absent: [String: RunBundle.AbsentObject] = [:]
         // Objects an import left out, which a later run here reused by id without their bytes.
-        let absentHere = try absentObjects().filter { id, _ in
-            guard let parsed = try? ObjectID(parsing: id) else { return false }
-            return !store.contains(parsed)
-        }
+        let absentHere = try objectsLeftOut()
         for run in runs {
             carried += [run.run.specObject, run.git?.diffObject].compactMap { $0 }
             var producer: [String: StepRecord] = [:]
@@ -252,7 +249,7 @@ extension LineageDatabase {
             guard let reason = absent[id] else {
                 throw LineageError.invalidInput("run \(runID): the bundle neither carries \(what) \(id) nor lists it as left out")
             }
-            try db.execute(sql: "INSERT OR IGNORE INTO absent_objects (object_id, reason) VALUES (?, ?)", arguments: [id, reason])
+            try LeftOutObjectRecord(objectID: id, reason: reason).insert(db, onConflict: .ignore)
         }
         if let spec = details.run.specObject { try requireKnown(spec, "the experiment file") }
         var run = details.run
@@ -297,14 +294,6 @@ extension LineageDatabase {
             + [ParamRecord(runID: runID, stepName: "", key: "imported_from", value: source)]
         for param in params { try param.insert(db, onConflict: .replace) }
         for metric in details.metrics { try metric.insert(db) }
-    }
-
-    /// Objects that imported runs name but their bundles left out, with the reason.
-    public func absentObjects() throws -> [String: String] {
-        try read { db in
-            Dictionary(try Row.fetchAll(db, sql: "SELECT object_id, reason FROM absent_objects").map { ($0["object_id"] as String, $0["reason"] as String) },
-                       uniquingKeysWith: { a, _ in a })
-        }
     }
 }
 

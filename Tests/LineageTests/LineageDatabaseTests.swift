@@ -55,7 +55,7 @@ func shell(_ command: String, in directory: URL) throws -> String {
         let migrations = try lineage.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
         #expect(migrations == ["v1", "v2-absent-objects"])
         #expect(try lineage.runs().map(\.id) == ["r1"])
-        #expect(try lineage.absentObjects().isEmpty)
+        #expect(try lineage.objectsLeftOut().isEmpty)
         #expect(try lineage.integrityProblems().isEmpty)
     }
 

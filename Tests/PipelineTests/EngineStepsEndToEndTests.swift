@@ -99,6 +99,17 @@ import Testing
         #expect(rerunThere.status == 0, "\(rerunThere.stderr)")
         let rerunSteps = ((try json(rerunThere.stdout) as? [[String: Any]])?.first?["steps"] as? [[String: Any]]) ?? []
         #expect(!rerunSteps.isEmpty && rerunSteps.allSatisfy { ["cached", "skipped"].contains($0["status"] as? String) }, "\(rerunSteps)")
+        // Forcing an evaluation there needs the model it serves: `sft` executes first to restore
+        // its left-out weights and must write the recorded ids (else the run stops with exit 5).
+        func stepNamed(_ name: String, _ steps: [[String: Any]]) -> [String: Any]? { steps.first { $0["name"] as? String == name } }
+        let recordedSFT = try #require(stepNamed("sft", rerunSteps)?["outputs"] as? [String: String])
+        let forced = try cli(["run", "exp.toml", "--store", "other", "--no-lock", "--json", "--force", "eval_sft"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        let forcedSteps = ((try json(forced.stdout) as? [[String: Any]])?.first?["steps"] as? [[String: Any]]) ?? []
+        #expect(stepNamed("sft", forcedSteps)?["status"] as? String == "succeeded", "\(forcedSteps)")
+        #expect(stepNamed("sft", forcedSteps)?["outputs"] as? [String: String] == recordedSFT, "\(forcedSteps)")
+        #expect(stepNamed("eval_sft", forcedSteps)?["status"] as? String == "succeeded", "\(forcedSteps)")
+        #expect(stepNamed("dpo", forcedSteps)?["status"] as? String == "cached", "\(forcedSteps)")
         let replayedThere = try cli(["replay", runID, "--check", "--store", "other"])
         #expect(replayedThere.status == 0 && replayedThere.stdout.contains("identical"), "\(replayedThere.stdout)\(replayedThere.stderr)")
 

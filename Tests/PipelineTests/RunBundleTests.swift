@@ -81,7 +81,7 @@ import Testing
         #expect(imported.params.contains { $0.key == "imported_from" && $0.value.hasPrefix("bundle (test)") })
         #expect(target.store.contains(try ObjectID(parsing: countOut.id)))
         #expect(!target.store.contains(try ObjectID(parsing: bigOut.id)))
-        #expect(try target.lineage.absentObjects()[bigOut.id]?.contains("larger than") == true)
+        #expect(try target.lineage.objectsLeftOut()[bigOut.id]?.contains("larger than") == true)
         #expect(try target.lineage.integrityProblems().isEmpty)
 
         // Importing again changes nothing.
@@ -113,6 +113,8 @@ import Testing
         #expect(restored.steps.map(\.status) == [.succeeded, .succeeded], "\(restored.steps)")
         #expect(restored.steps[0].outputs["out"] == bigOut.id)
         #expect(target.store.contains(try ObjectID(parsing: bigOut.id)))
+        // Its bytes are back, so it is no longer listed as left out (nor exported as absent).
+        #expect(try target.lineage.objectsLeftOut()[bigOut.id] == nil)
     }
 
     /// An output lost from the store (not left out by an export) is no result: its step
@@ -161,6 +163,10 @@ import Testing
         let step = try JSONDecoder().decode(StepRecord.self, from: Data(json.utf8))
         let small = ArtifactRecord(id: "sha256:00", kind: "directory", name: "model", size: 10)
         #expect(ExportPolicy().reasonToLeaveOut(small, name: "model", producer: step) == "weights: output of train step sft")
+        // A train step's files (its training log, its stdout) are not weights: they travel.
+        let log = ArtifactRecord(id: "sha256:01", kind: "file", name: "log", size: 10)
+        #expect(ExportPolicy().reasonToLeaveOut(log, name: "log", producer: step) == nil)
+        #expect(ExportPolicy().reasonToLeaveOut(log, name: "log/stdout.log", producer: step) == nil)
         var data = step
         data.kind = "data"
         #expect(ExportPolicy().reasonToLeaveOut(small, name: "model", producer: data) == nil)

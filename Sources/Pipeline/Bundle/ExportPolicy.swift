@@ -1,8 +1,8 @@
 import Lineage
 
 /// What `export` leaves out of a run bundle, so that bundles are small enough to keep in git
-/// and never carry model weights: the outputs of `train` steps (adapters, merged models, their
-/// checkpoints: a replay recomputes them and checks their ids), any artifact larger than
+/// and never carry model weights: the directories `train` steps write (adapters, merged models:
+/// a replay recomputes them and checks their ids; their training logs, files, go in), any artifact larger than
 /// `maxBytes` (a base model the runs read from outside), and the artifacts recorded under the
 /// input or output names in `names` (`ifeval` for a dataset that must not travel; a name matches
 /// a recorded `data.ifeval` too). Everything else (data, responses, judgments, metrics, tables,
@@ -22,7 +22,9 @@ public struct ExportPolicy: Sendable {
     /// Why `artifact`, recorded by a step as `name` and produced by `producer` (nil: read from
     /// outside the runs), stays out.
     public func reasonToLeaveOut(_ artifact: ArtifactRecord, name: String, producer: StepRecord?) -> String? {
-        if producer?.kind == "train" { return "weights: output of train step \(producer!.name)" }
+        if let producer, producer.kind == "train", artifact.isDirectory {
+            return "weights: output of train step \(producer.name)"
+        }
         if artifact.size > maxBytes { return "larger than \(maxBytes) bytes (\(artifact.size))" }
         let last = name.split(whereSeparator: { $0 == "." || $0 == "/" }).last.map(String.init) ?? name
         if names.contains(name) || names.contains(last) { return "left out by name (--leave-out \(names.contains(name) ? name : last))" }

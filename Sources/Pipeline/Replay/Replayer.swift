@@ -76,7 +76,7 @@ public final class Replayer {
                 // Steps replayed before this one have stored their outputs again; what is still
                 // missing came from outside the run (an export may have left it out).
                 if let id = try? ObjectID(parsing: artifact.id), !store.contains(id) {
-                    let leftOut = (try? lineage.absentObjects())?[artifact.id].map { " (its export left it out: \($0))" } ?? ""
+                    let leftOut = (try? lineage.objectsLeftOut())?[artifact.id].map { " (its export left it out: \($0))" } ?? ""
                     throw StepFailure.message("input \(input.name) (\(artifact.id)) is not in this store\(leftOut); "
                                               + "add the same bytes with `iopo-exp store add PATH` (the same bytes give the same id) and replay again")
                 }

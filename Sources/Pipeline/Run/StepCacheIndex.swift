@@ -27,7 +27,7 @@ final class StepCacheIndex {
     /// Objects an import recorded as left out by their export: absent on purpose, so a result
     /// naming them stays usable by id. Any other absent object is lost, and its step executes
     /// again as if it had no result.
-    private lazy var recordedAbsent = Set((try? lineage.absentObjects().keys).map(Array.init) ?? [])
+    private lazy var leftOut = Set((try? lineage.objectsLeftOut().keys).map(Array.init) ?? [])
 
     init(lineage: LineageDatabase) throws {
         self.lineage = lineage
@@ -59,7 +59,7 @@ final class StepCacheIndex {
         for (name, output) in entry.outputs {
             guard let id = try? ObjectID(parsing: output.id) else { return nil }
             if store.contains(id) { continue }
-            guard recordedAbsent.contains(output.id) else { return nil }
+            guard leftOut.contains(output.id) else { return nil }
             absent.append(name)
         }
         entry.absentOutputs = absent.sorted()

@@ -13,8 +13,8 @@ struct StoreVerify: ParsableCommand {
     func run() throws {
         let lineage = try storeOptions.openLineage()
         // Objects an export left out of imported runs (weights) are absent by design, not lost.
-        let leftOut = try lineage.absentObjects()
-        let roots = deep ? try lineage.referencedObjects().filter { leftOut[$0.description] == nil || lineage.store.contains($0) } : nil
+        let leftOut = try lineage.objectsLeftOut()
+        let roots = deep ? try lineage.referencedObjects().filter { leftOut[$0.description] == nil } : nil
         let report = try lineage.store.verify(deep: deep, roots: roots)
         let databaseProblems = try lineage.integrityProblems()
         if output.json { try Output.printJSON(Report(store: report, lineageProblems: databaseProblems)) } else {
