@@ -132,6 +132,18 @@ let badRequests: [BadRequest] = [
             let reply = try await send(server, .POST, "/v1/chat/completions", body: body, chunked: true)
             #expect(reply.status == 413)
             #expect(try reply.json()["error"]?["code"] == .int(413))
+            #expect(reply.headers["connection"] == ["close"], "\(reply.headers)")
+            #expect(try await post(server, "/v1/chat/completions", "{\(chat), \"max_tokens\": 2}").status == 200)
+        }
+    }
+
+    @Test func aChunkedBodyFarOverTheLimitIs413Too() async throws {
+        // 8 MB against a 64 KiB limit: most of the upload is still to come when the 413 is
+        // written, and the client, told to close, stops sending instead of the server draining it.
+        try await withServer(ServeConfiguration(maxBodyBytes: 64 << 10, idleTimeout: .seconds(3600))) { server in
+            let body = "{\(chat), \"pad\": \(quoted(String(repeating: "y", count: 8 << 20)))}"
+            let reply = try await send(server, .POST, "/v1/chat/completions", body: body, chunked: true)
+            #expect(reply.status == 413)
             #expect(try await post(server, "/v1/chat/completions", "{\(chat), \"max_tokens\": 2}").status == 200)
         }
     }

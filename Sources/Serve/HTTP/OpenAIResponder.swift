@@ -47,6 +47,9 @@ struct OpenAIResponder: HTTPResponder {
         } catch let error as APIError {
             var refusal = OpenAIResponder.json(error.json, status: error.status)
             if let seconds = error.retryAfterSeconds { refusal.headers[.retryAfter] = String(seconds) }
+            // The rest of an oversized body is never read: the client is asked to close rather
+            // than go on uploading what the server would only drain.
+            if error.status == 413 { refusal.headers[.connection] = "close" }
             response = refusal
         } catch is CancellationError {
             throw CancellationError()
