@@ -66,6 +66,20 @@ import Testing
         #expect(reversed.runs[0].reproduce.count == 1)
     }
 
+    @Test func runsOfTwoExperimentsGetNoTablesButTheRestOfTheReport() throws {
+        let sandbox = try Sandbox(); defer { sandbox.cleanup() }
+        let first = try runs(sandbox, overrides: [[]])
+        let other = try sandbox.parse(ReportTests.experiment.replacingOccurrences(of: "name = \"r\"", with: "name = \"s\""))
+        let second = try #require(try sandbox.runner().run(other, options: sandbox.options()).first?.runID)
+        let both = first + [try sandbox.lineage.resolveRun(second)]
+        #expect(Set(both.map(\.experiment)) == ["r", "s"])
+        let data = try ReportData.build(lineage: sandbox.lineage, registry: sandbox.registry, runs: both)
+        // One experiment's table rows must not be filled with the other's numbers.
+        #expect(data.tables.isEmpty)
+        #expect(data.tablesNote?.contains("the runs are of 2 experiments (r, s)") == true, "\(data.tablesNote ?? "")")
+        #expect(data.diff != nil && data.runs.count == 2 && data.curves[0].series.count == 4)
+    }
+
     @Test func theHTMLIsSelfContainedAndNoDataEndsAScript() throws {
         let sandbox = try Sandbox(); defer { sandbox.cleanup() }
         let hostile = "steps.train.text=\"</script><script>alert(1)</script>\""

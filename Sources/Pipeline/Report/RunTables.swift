@@ -11,6 +11,12 @@ public enum RunTables {
     public static func report(lineage: LineageDatabase, registry: StepRegistry, runs: [RunRecord], tableStep: String?, paperOverride: PaperResults?,
                               known: [String: RunDetails] = [:]) throws -> TableReport {
         guard let first = runs.first else { throw PipelineError.report("no runs to tabulate") }
+        // The table's rows come from the first run's experiment file: another experiment's
+        // steps of the same names would fill them with unrelated numbers.
+        let experiments = Set(runs.map(\.experiment))
+        guard experiments.count == 1 else {
+            throw PipelineError.report("the runs are of \(experiments.count) experiments (\(experiments.sorted().joined(separator: ", "))); a table is of one")
+        }
         let spec = try Replayer(lineage: lineage, registry: registry).storedSpec(of: first)
         let tables = spec.orderedSteps.filter { $0.kind == "table" }
         let step: StepSpec

@@ -29,10 +29,6 @@ struct TableCommand: ParsableCommand {
         let report = try PipelineCLI.mapErrors {
             let lineage = try storeOptions.openLineage()
             let runs = try RunSelection.resolveAll(lineage, targets, wholeGroup: group)
-            let experiments = Set(runs.map(\.experiment))
-            if experiments.count > 1 {
-                throw CLIError.invalid("the runs are of \(experiments.count) experiments (\(experiments.sorted().joined(separator: ", "))); a table is of one")
-            }
             return try RunTables.report(lineage: lineage, registry: PipelineCLI.registry(), runs: runs, tableStep: step,
                                         paperOverride: try paper.map { try PaperResults.load(URL(fileURLWithPath: $0)) })
         }
