@@ -100,6 +100,26 @@ public struct RunImportReport: Codable, Sendable, Equatable {
 }
 
 extension RunBundle {
+    /// Reads a bundle directory (without importing it), checking its format.
+    public static func read(at directory: URL) throws -> RunBundle {
+        let file = directory.appendingPathComponent(RunBundle.fileName)
+        let data: Data
+        do { data = try Data(contentsOf: file) } catch {
+            throw LineageError.invalidInput("\(file.path): cannot read the bundle (is \(directory.path) a directory written by `iopo-exp export`?)")
+        }
+        let bundle: RunBundle
+        do { bundle = try RunBundle.decoder().decode(RunBundle.self, from: data) } catch let error as DecodingError {
+            throw LineageError.invalidInput("\(file.path): \(DecodingError.describe(error))")
+        }
+        guard bundle.format == RunBundle.formatName else {
+            throw LineageError.invalidInput("\(file.path): field \"format\" is \"\(bundle.format)\", not \"\(RunBundle.formatName)\"")
+        }
+        guard bundle.version == RunBundle.currentVersion else {
+            throw LineageError.invalidInput("\(file.path): bundle version \(bundle.version); this build reads version \(RunBundle.currentVersion)")
+        }
+        return bundle
+    }
+
     /// Why an object recorded as absent in the exporting store (left out by an earlier export,
     /// `reason`) is absent from this bundle too.
     static func absentHereReason(_ reason: String) -> String {
@@ -177,32 +197,12 @@ extension LineageDatabase {
         }
     }
 
-    /// Reads a bundle directory (without importing it), checking its format.
-    public static func readBundle(at directory: URL) throws -> RunBundle {
-        let file = directory.appendingPathComponent(RunBundle.fileName)
-        let data: Data
-        do { data = try Data(contentsOf: file) } catch {
-            throw LineageError.invalidInput("\(file.path): cannot read the bundle (is \(directory.path) a directory written by `iopo-exp export`?)")
-        }
-        let bundle: RunBundle
-        do { bundle = try RunBundle.decoder().decode(RunBundle.self, from: data) } catch let error as DecodingError {
-            throw LineageError.invalidInput("\(file.path): \(DecodingError.describe(error))")
-        }
-        guard bundle.format == RunBundle.formatName else {
-            throw LineageError.invalidInput("\(file.path): field \"format\" is \"\(bundle.format)\", not \"\(RunBundle.formatName)\"")
-        }
-        guard bundle.version == RunBundle.currentVersion else {
-            throw LineageError.invalidInput("\(file.path): bundle version \(bundle.version); this build reads version \(RunBundle.currentVersion)")
-        }
-        return bundle
-    }
-
     /// Imports a bundle: its objects into the store (each checked against its id), then every
     /// run the database does not have yet, in one transaction, with the objects the bundle left
     /// out recorded as absent. A bad object or record leaves no run imported.
     @discardableResult
     public func importRuns(from directory: URL) throws -> RunImportReport {
-        let bundle = try LineageDatabase.readBundle(at: directory)
+        let bundle = try RunBundle.read(at: directory)
         let objects = directory.appendingPathComponent(RunBundle.objectsDirectory)
         var added = 0
         for entry in bundle.objects {
