@@ -36,6 +36,16 @@ struct TokenLogprobsTests {
         #expect(tiny.withUnsafeBufferPointer { TokenLogprob(token: 0, logits: $0, top: 20) }.top.map(\.token) == [1, 0])
     }
 
+    @Test("the k best equal the head of a full stable sort, for every k")
+    func bestIndicesAreTheHeadOfAFullSort() {
+        // Few distinct values, so many ties: they must come out lower index first.
+        let values = randomValues(300, seed: 5, scale: 3).map { ($0 * 2).rounded() }
+        let sorted = values.indices.sorted { values[$0] > values[$1] || (values[$0] == values[$1] && $0 < $1) }
+        for k in [0, 1, 2, 7, 20, 299, 300, 301] {
+            #expect(bestIndices(k, of: values.count, ranksBefore: { values[$0] > values[$1] }) == Array(sorted.prefix(k)), "k \(k)")
+        }
+    }
+
     @Test("a request's prompt and token log probabilities match the generator's logits, alone or batched")
     func requestLogprobsMatchTheGenerator() throws {
         let model = try BatchInvarianceTests.model()

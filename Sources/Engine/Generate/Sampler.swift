@@ -85,17 +85,9 @@ struct TokenSampler {
 
         var candidates: [(token: Int, weight: Double)] = []
         if useTopK {
-            // The topK best, kept sorted by insertion (k is small).
-            let k = parameters.topK
-            candidates.reserveCapacity(k + 1)
-            for i in 0..<vocab {
-                let entry = (token: i, weight: weights[i])
-                if candidates.count == k, !Self.ranksBefore(entry, candidates[k - 1]) { continue }
-                var position = candidates.count
-                while position > 0 && Self.ranksBefore(entry, candidates[position - 1]) { position -= 1 }
-                candidates.insert(entry, at: position)
-                if candidates.count > k { candidates.removeLast() }
-            }
+            let weights = weights
+            candidates = bestIndices(parameters.topK, of: vocab, ranksBefore: { weights[$0] > weights[$1] })
+                .map { (token: $0, weight: weights[$0]) }
         } else {
             // Rank only tokens above a small weight (the maximum is 1); if those cannot reach topP,
             // rank everything. Exact either way: every excluded token ranks below every kept one.

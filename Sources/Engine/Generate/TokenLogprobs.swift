@@ -34,20 +34,7 @@ public struct TokenLogprob: Sendable, Equatable {
 
         self.token = token
         self.logprob = logprob(Int(token))
-        // The k best by insertion into a sorted list (k is small: at most 20).
-        let k = min(max(top, 0), logits.count)
-        var best: [Int] = []
-        best.reserveCapacity(k + 1)
-        if k > 0 {
-            for i in 0..<logits.count {
-                let value = logits[i]
-                if best.count == k, value <= logits[best[k - 1]] { continue }
-                var position = best.count
-                while position > 0 && value > logits[best[position - 1]] { position -= 1 }
-                best.insert(i, at: position)
-                if best.count > k { best.removeLast() }
-            }
-        }
-        self.top = best.map { TokenAlternative(token: Int32($0), logprob: logprob($0)) }
+        self.top = bestIndices(top, of: logits.count, ranksBefore: { logits[$0] > logits[$1] })
+            .map { TokenAlternative(token: Int32($0), logprob: logprob($0)) }
     }
 }
