@@ -157,3 +157,19 @@ public struct PinRecord: Codable, Equatable, Sendable, FetchableRecord, Persista
     enum CodingKeys: String, CodingKey { case name; case objectID = "object_id"; case createdAt = "created_at" }
 }
 
+/// An object that imported runs name but their bundle left out (model weights, files over the
+/// export's size limit), with the export's reason. This table is the one rule for "absent on
+/// purpose": a lineage row may name such an object, a cached result naming it is reused by id,
+/// and an export of those runs lists it as absent again. Any other object missing from the
+/// store is lost, and `store verify` reports it.
+public struct LeftOutObjectRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "absent_objects"
+    public var objectID: String
+    public var reason: String
+    enum CodingKeys: String, CodingKey { case objectID = "object_id"; case reason }
+
+    /// Whether an import recorded `id` as left out (one indexed lookup).
+    static func isRecorded(_ id: String, _ db: Database) throws -> Bool {
+        try LeftOutObjectRecord.exists(db, key: id)
+    }
+}

@@ -1,5 +1,5 @@
 import Foundation
-import Lineage
+@testable import Lineage
 import Pipeline
 import Store
 import Testing
@@ -94,6 +94,18 @@ import Testing
         // Renaming a step changes no key: keys hash what inputs are, not who made them.
         let renamed = try #require(try sandbox.runner().run(try sandbox.parse(chain(sandbox, aName: "first")), options: sandbox.options()).first)
         #expect(statuses(renamed) == ["first": "cached", "b": "cached", "c": "cached"])
+    }
+
+    /// A lineage database the cache index cannot read is an error, not an empty cache: the
+    /// rerun must not quietly execute (and record again) every step it already has.
+    @Test func unreadableCacheIndexFailsTheRunInsteadOfReexecuting() throws {
+        let sandbox = try Sandbox(); defer { sandbox.cleanup() }
+        let spec = try sandbox.parse(chain(sandbox))
+        _ = try sandbox.runner().run(spec, options: sandbox.options())
+        try sandbox.lineage.write { db in try db.execute(sql: "DROP TABLE absent_objects") }
+        #expect(throws: (any Error).self) { try sandbox.runner().run(spec, options: sandbox.options()) }
+        #expect(sandbox.count("counter", "a") == 1 && sandbox.count("counter", "c") == 1)
+        #expect(try sandbox.lineage.runs().count == 1)
     }
 
     @Test func failedStepFailsTheRunKeepsFinishedWorkAndResumes() throws {

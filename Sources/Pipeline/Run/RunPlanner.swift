@@ -195,7 +195,7 @@ struct RunPlanner {
             action = .service(consumers: consumers)
         } else if isForced(name) {
             action = .execute(.forced)
-        } else if let hit = cache.lookup(key, expectedOutputs: step.outputs.map(\.name)) {
+        } else if let hit = try cache.lookup(key, expectedOutputs: step.outputs.map(\.name)) {
             action = !hit.absentOutputs.isEmpty && restoring.contains(name) ? .execute(.restore(hit)) : .reuse(hit)
         } else {
             action = .execute(.uncached)

@@ -26,19 +26,21 @@ final class StepCacheIndex {
     private let lineage: LineageDatabase
     /// Objects an import recorded as left out by their export: absent on purpose, so a result
     /// naming them stays usable by id. Any other absent object is lost, and its step executes
-    /// again as if it had no result.
-    private lazy var leftOut = Set((try? lineage.objectsLeftOut().keys).map(Array.init) ?? [])
+    /// again as if it had no result. Read once per invocation, like the index itself.
+    private let leftOut: Set<String>
 
     init(lineage: LineageDatabase) throws {
         self.lineage = lineage
         store = lineage.store
+        leftOut = Set(try lineage.objectsLeftOut().keys)
     }
 
     /// The newest succeeded step with `key`: from this invocation's results first, else one
-    /// indexed query of the lineage database.
-    private func entry(for key: String) -> Entry? {
+    /// indexed query of the lineage database (whose errors propagate: a database that cannot be
+    /// read is not an empty cache).
+    private func entry(for key: String) throws -> Entry? {
         if let entry = entries[key] { return entry }
-        guard !key.isEmpty, let recorded = try? lineage.latestSucceededStep(key: key) else { return nil }
+        guard !key.isEmpty, let recorded = try lineage.latestSucceededStep(key: key) else { return nil }
         var outputs: [String: ArtifactRef] = [:]
         var logs: [String: ArtifactRef] = [:]
         for edge in recorded.outputs {
@@ -52,8 +54,8 @@ final class StepCacheIndex {
 
     /// A usable earlier result, if any: it recorded the outputs the step declares, each in the
     /// store or left out by an export (those are listed in `absentOutputs`).
-    func lookup(_ key: String, expectedOutputs: [String]) -> Entry? {
-        guard var entry = entry(for: key) else { return nil }
+    func lookup(_ key: String, expectedOutputs: [String]) throws -> Entry? {
+        guard var entry = try entry(for: key) else { return nil }
         guard Set(entry.outputs.keys) == Set(expectedOutputs) else { return nil }
         var absent: [String] = []
         for (name, output) in entry.outputs {
