@@ -1,5 +1,5 @@
 import Foundation
-import Pipeline
+@testable import Pipeline
 import Store
 import Testing
 
@@ -161,6 +161,16 @@ import Testing
         #expect(TableRendering.render(report, as: .csv).contains("paired,IOPO-DPO,IF-S,in_domain/if_s,25.0,,60,,"))
         #expect(TableRendering.render(report, as: .latex).contains("Paired differences"))
         #expect(try TableRendering.json(report).contains("\"comparisons\""))
+        // Every layout shows one list of sections: the same titles in the same order, the
+        // verdicts after the paired table.
+        let titles = TableRendering.sections(report).map(\.title)
+        #expect(titles.count == report.tables.count + 2)
+        for format in [TableRendering.Format.text, .markdown, .latex] {
+            let text = TableRendering.render(report, as: format)
+            let positions = (format == .latex ? titles.map(TableRendering.latexEscape) : titles).compactMap { text.range(of: $0)?.lowerBound }
+            #expect(positions.count == titles.count && positions == positions.sorted(), "\(format): \(text)")
+        }
+        #expect(TableRendering.render(report, as: .latex).contains("% IOPO vs DPO: better on"))
     }
 
     /// The controls the paper lacks: the base model (`instruct`) and compute-matched SFT rows sit

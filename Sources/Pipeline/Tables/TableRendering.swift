@@ -102,21 +102,36 @@ public enum TableRendering {
         return (title, ["Difference"] + columns, rows, verdicts)
     }
 
+    /// One table of a report as every layout shows it: a title, a header, rows of cells, and
+    /// the sentences that follow it (the paired differences' verdicts).
+    struct Section {
+        var title: String
+        var header: [String]
+        var rows: [[String]]
+        var verdicts: [String] = []
+    }
+
+    /// The report's tables in the order text, Markdown, LaTeX and the HTML report show them:
+    /// the paper's tables, the headline, then the paired differences where there are any.
+    static func sections(_ report: TableReport) -> [Section] {
+        var sections = report.tables.map { table in
+            let (header, rows) = tableRows(table, decimals: report.decimals, runs: report.runs.count)
+            return Section(title: table.title, header: header, rows: rows)
+        }
+        let (header, rows) = headlineRows(report)
+        sections.append(Section(title: "Headline: mean IOPO − baseline (points); paper = both models, as published", header: header, rows: rows))
+        if let paired = comparisonRows(report) {
+            sections.append(Section(title: paired.title, header: paired.header, rows: paired.rows, verdicts: paired.verdicts))
+        }
+        return sections
+    }
+
     static func grid(_ report: TableReport, markdown: Bool) -> String {
         var out = header(report) + "\n"
-        func emit(_ title: String, _ header: [String], _ rows: [[String]]) {
-            out += "\n" + (markdown ? "**\(title)**\n\n" : "\(title)\n")
-            out += gridText(header, rows, markdown: markdown)
-        }
-        for table in report.tables {
-            let (h, rows) = tableRows(table, decimals: report.decimals, runs: report.runs.count)
-            emit(table.title, h, rows)
-        }
-        let (h, rows) = headlineRows(report)
-        emit("Headline: mean IOPO − baseline (points); paper = both models, as published", h, rows)
-        if let paired = comparisonRows(report) {
-            emit(paired.title, paired.header, paired.rows)
-            out += "\n" + paired.verdicts.map { (markdown ? "- " : "") + $0 }.joined(separator: "\n") + "\n"
+        for section in sections(report) {
+            out += "\n" + (markdown ? "**\(section.title)**\n\n" : "\(section.title)\n")
+            out += gridText(section.header, section.rows, markdown: markdown)
+            if !section.verdicts.isEmpty { out += "\n" + section.verdicts.map { (markdown ? "- " : "") + $0 }.joined(separator: "\n") + "\n" }
         }
         if let note = report.sourceNote { out += "\nSource: \(report.citation). \(note)\n" }
         for note in report.notes { out += "note: \(note)\n" }
@@ -198,23 +213,16 @@ public enum TableRendering {
 
     static func latex(_ report: TableReport) -> String {
         var out = "% " + header(report) + "\n"
-        func emit(_ title: String, _ header: [String], _ rows: [[String]]) {
-            out += "\\begin{table}[t]\n\\centering\n\\caption{\(latexEscape(title))}\n"
-            out += "\\begin{tabular}{l" + String(repeating: "r", count: header.count - 1) + "}\n\\toprule\n"
-            out += header.map(latexEscape).joined(separator: " & ") + " \\\\\n\\midrule\n"
-            for row in rows { out += row.map(latexEscape).joined(separator: " & ") + " \\\\\n" }
+        for section in sections(report) {
+            out += "\\begin{table}[t]\n\\centering\n\\caption{\(latexEscape(section.title))}\n"
+            out += "\\begin{tabular}{l" + String(repeating: "r", count: section.header.count - 1) + "}\n\\toprule\n"
+            out += section.header.map(latexEscape).joined(separator: " & ") + " \\\\\n\\midrule\n"
+            for row in section.rows { out += row.map(latexEscape).joined(separator: " & ") + " \\\\\n" }
             out += "\\bottomrule\n\\end{tabular}\n\\end{table}\n"
+            for verdict in section.verdicts { out += "% " + verdict + "\n" }
         }
-        for table in report.tables {
-            let (h, rows) = tableRows(table, decimals: report.decimals, runs: report.runs.count)
-            emit(table.title, h, rows)
-        }
-        let (h, rows) = headlineRows(report)
-        emit("Mean IOPO − baseline improvement (points)", h, rows)
-        if let paired = comparisonRows(report) {
-            emit(paired.title, paired.header, paired.rows)
-            for verdict in paired.verdicts { out += "% " + verdict + "\n" }
-        }
+        if let note = report.sourceNote { out += "% Source: \(report.citation). \(note)\n" }
+        for note in report.notes { out += "% note: \(note)\n" }
         return out
     }
 

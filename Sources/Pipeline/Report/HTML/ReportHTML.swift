@@ -26,15 +26,9 @@ public enum ReportHTML {
             let report = variant.report
             if data.tables.count > 1 { body += "<h3>Variant \(escape(variant.variant.isEmpty ? "as written" : variant.variant))</h3>\n" }
             body += "<p>\(escape(TableRendering.header(report)))</p>\n"
-            for table in report.tables {
-                let (header, rows) = TableRendering.tableRows(table, decimals: report.decimals, runs: report.runs.count)
-                body += htmlTable(caption: table.title, header: header, rows: rows)
-            }
-            let (header, rows) = TableRendering.headlineRows(report)
-            body += htmlTable(caption: "Headline: mean IOPO − baseline (points); paper = both models, as published", header: header, rows: rows)
-            if let paired = TableRendering.comparisonRows(report) {
-                body += htmlTable(caption: paired.title, header: paired.header, rows: paired.rows)
-                body += "<ul class=\"verdicts\">" + paired.verdicts.map { "<li>\(escape($0))</li>" }.joined() + "</ul>\n"
+            for section in TableRendering.sections(report) {
+                body += htmlTable(caption: section.title, header: section.header, rows: section.rows)
+                if !section.verdicts.isEmpty { body += "<ul class=\"verdicts\">" + section.verdicts.map { "<li>\(escape($0))</li>" }.joined() + "</ul>\n" }
             }
             if let note = report.sourceNote { body += "<p class=\"note\">Source: \(escape(report.citation)). \(escape(note))</p>\n" }
             for note in report.notes { body += "<p class=\"note\">note: \(escape(note))</p>\n" }
@@ -44,29 +38,26 @@ public enum ReportHTML {
         }
         body += "</section>\n"
 
-        // Training curves.
-        body += "<section id=\"curves\"><h2>Training curves</h2>\n"
-        if data.curves.isEmpty { body += "<p class=\"note\">The runs recorded no curves (no training steps executed in them).</p>\n" }
-        body += "<div class=\"grid\">"
-        for chart in data.curves {
-            let id = "chart-\(charts.count)"
-            charts.append((id, ReportCharts.line(chart)))
-            body += canvas(id, kind: "curve", name: chart.metric)
+        /// A section of charts: each gets the next canvas id and its Chart.js configuration.
+        func chartSection(_ id: String, _ title: String, emptyNote: String, _ items: [(config: JSONValue, kind: String, name: String, wide: Bool)]) {
+            body += "<section id=\"\(id)\"><h2>\(title)</h2>\n"
+            if items.isEmpty { body += "<p class=\"note\">\(emptyNote)</p>\n" }
+            body += "<div class=\"grid\">"
+            for item in items {
+                let canvasID = "chart-\(charts.count)"
+                charts.append((canvasID, item.config))
+                body += canvas(canvasID, kind: item.kind, name: item.name, wide: item.wide)
+            }
+            body += "</div></section>\n"
         }
-        body += "</div></section>\n"
-
-        // Evaluation breakdowns.
-        body += "<section id=\"breakdowns\"><h2>Evaluation by constraint</h2>\n"
-        if data.breakdowns.isEmpty { body += "<p class=\"note\">The runs recorded no per-constraint evaluation metrics.</p>\n" }
-        body += "<div class=\"grid\">"
-        for chart in data.breakdowns {
-            let id = "chart-\(charts.count)"
-            let grouping = ReportData.groupings.first { $0.0 == chart.grouping }?.1 ?? chart.grouping
-            let title = "\(chart.dataset.replacingOccurrences(of: "_", with: "-")) by \(grouping)"
-            charts.append((id, ReportCharts.bars(chart, title: title)))
-            body += canvas(id, kind: "breakdown", name: title, wide: chart.categories.count > 8)
-        }
-        body += "</div></section>\n"
+        chartSection("curves", "Training curves", emptyNote: "The runs recorded no curves (no training steps executed in them).",
+                     data.curves.map { (ReportCharts.line($0), "curve", $0.metric, false) })
+        chartSection("breakdowns", "Evaluation by constraint", emptyNote: "The runs recorded no per-constraint evaluation metrics.",
+                     data.breakdowns.map { chart in
+                         let grouping = ReportData.groupings.first { $0.0 == chart.grouping }?.1 ?? chart.grouping
+                         let title = "\(chart.dataset.replacingOccurrences(of: "_", with: "-")) by \(grouping)"
+                         return (ReportCharts.bars(chart, title: title), "breakdown", title, chart.categories.count > 8)
+                     })
 
         if let diff = data.diff { body += diffSection(diff) }
 
