@@ -56,7 +56,7 @@ import Testing
         let quick = ServeConfiguration(maxBodyBytes: 64 << 10, idleTimeout: .milliseconds(100))
         try await withServer(quick, model: longGenerationModelDirectory) { server in
             let body = #"{"prompt": "Patience", "max_tokens": 100, "temperature": 0, "ignore_eos": true}"#
-            let reply = try await send(server, .POST, "/v1/completions", body: body, timeout: .seconds(1800))
+            let reply = try await send(server, .POST, "/v1/completions", body: body)
             #expect(reply.status == 200)
             #expect(try reply.json()["usage"]?["completion_tokens"] == .int(100))
         }

@@ -54,6 +54,12 @@ func withServer<T>(_ configuration: ServeConfiguration = ServeConfiguration(maxB
     }
 }
 
+/// How long a test's HTTP exchange may take before it counts as hung. A guard against hangs, not
+/// a timing assertion: in the full parallel suite on two cores, CPU-bound tests hold the
+/// cooperative pool for minutes, and the chunked 413 uploads have missed a 120 s deadline
+/// (`HTTPClientError.deadlineExceeded`, once in a local full run, once in CI).
+let hangGuard: TimeAmount = .seconds(1800)
+
 /// A finished HTTP exchange.
 struct HTTPResult {
     var status: Int
@@ -65,7 +71,7 @@ struct HTTPResult {
 }
 
 func send(_ server: OpenAIServer, _ method: HTTPMethod, _ path: String, body: String? = nil,
-          chunked: Bool = false, timeout: TimeAmount = .seconds(120)) async throws -> HTTPResult {
+          chunked: Bool = false, timeout: TimeAmount = hangGuard) async throws -> HTTPResult {
     var request = HTTPClientRequest(url: server.address + path)
     request.method = method
     if let body {
@@ -73,7 +79,8 @@ func send(_ server: OpenAIServer, _ method: HTTPMethod, _ path: String, body: St
         let bytes = Array(body.utf8)
         if chunked {
             // No Content-Length: the server must stop reading at its limit on its own.
-            let parts = stride(from: 0, to: bytes.count, by: 4096).map { ByteBuffer(bytes: bytes[$0..<min($0 + 4096, bytes.count)]) }
+            // 16 KiB parts: several per limit, and few enough hops through a starved pool.
+            let parts = stride(from: 0, to: bytes.count, by: 16 << 10).map { ByteBuffer(bytes: bytes[$0..<min($0 + (16 << 10), bytes.count)]) }
             let source = AsyncStream<ByteBuffer> { continuation in
                 for part in parts { continuation.yield(part) }
                 continuation.finish()
@@ -138,7 +145,7 @@ func stream(_ server: OpenAIServer, _ path: String, _ body: String) async throws
     request.method = .POST
     request.headers.add(name: "Content-Type", value: "application/json")
     request.body = .bytes(ByteBuffer(string: body))
-    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+    let response = try await HTTPClient.shared.execute(request, timeout: hangGuard)
     var parser = SSEParser()
     var events: [String] = []
     for try await var part in response.body {
