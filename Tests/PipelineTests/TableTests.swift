@@ -128,6 +128,11 @@ import Testing
         #expect(markdown.contains("| w/o input pref | 52.0 (n=1) | 80.9 |"), "\(markdown)")
         let latex = TableRendering.render(report, as: .latex)
         #expect(latex.contains("\\begin{tabular}{lrrrrr}") && latex.contains("41.0 $\\pm$ 1.4"))
+        // LaTeX carries the source and the notes as comments after the tables, as the other formats do.
+        #expect(latex.contains("\\end{table}\n% Source: \(paper.citation). Published values in percent"), "\(latex)")
+        var noted = report
+        noted.notes = ["a note"]
+        #expect(TableRendering.render(noted, as: .latex).hasSuffix("% note: a note\n"))
         let text = TableRendering.render(report, as: .text)
         #expect(text.contains("Table 3: main results (Qwen2-7B in the paper)"))
         #expect(try TableRendering.json(report).contains("\"paperModelInDomain\""))
