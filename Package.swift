@@ -90,8 +90,10 @@ let package = Package(
         ], plugins: ["BuildIdentityPlugin"]),
 
         // The build identity: a digest of the sources, the dependencies' versions and the
-        // compiler, generated into the executable on every build and part of every step key.
-        .executableTarget(name: "iopo-build-identity", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // compiler, generated into the executable on every build and part of every step key. The
+        // generator has no dependencies: SwiftPM builds a plugin tool's dependencies twice, and
+        // each build then saw the other's objects as stale (see its SHA256Digest.swift).
+        .executableTarget(name: "iopo-build-identity"),
         .plugin(name: "BuildIdentityPlugin", capability: .buildTool(), dependencies: ["iopo-build-identity"]),
 
         // What the test targets share: scratch directories, the real-data folder, running the

@@ -5,7 +5,6 @@
 //
 //   iopo-build-identity PACKAGE_ROOT INPUT_LIST OUTPUT_SWIFT [DEPENDENCY@VERSION ...]
 
-import Crypto
 import Foundation
 
 let arguments = CommandLine.arguments
@@ -34,20 +33,20 @@ func compilerVersion() -> String {
 
 // The sources digest: for each file in path order, its path, its length and its bytes, so that
 // moving bytes from one file to the next changes the digest.
-var sources = SHA256()
+var sources = SHA256Digest()
 let paths = listing.split(separator: "\n").map(String.init).sorted()
 for path in paths {
     let bytes = try Data(contentsOf: root.appendingPathComponent(path))
-    sources.update(data: Data("\(path)\n\(bytes.count)\n".utf8))
-    sources.update(data: bytes)
+    sources.update("\(path)\n\(bytes.count)\n".utf8)
+    sources.update(bytes)
 }
-let sourceDigest = sources.finalize().map { String(format: "%02x", $0) }.joined()
+let sourceDigest = sources.finalizeHex()
 let compiler = compilerVersion()
 
-var whole = SHA256()
-whole.update(data: Data("sources \(sourceDigest)\ncompiler \(compiler)\n".utf8))
-for dependency in dependencies { whole.update(data: Data("dependency \(dependency)\n".utf8)) }
-let digest = whole.finalize().map { String(format: "%02x", $0) }.joined()
+var whole = SHA256Digest()
+whole.update("sources \(sourceDigest)\ncompiler \(compiler)\n".utf8)
+for dependency in dependencies { whole.update("dependency \(dependency)\n".utf8) }
+let digest = whole.finalizeHex()
 
 func literal(_ text: String) -> String {
     "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""

@@ -3,6 +3,7 @@
 // version or the file list, and leaves its output untouched when nothing changed.
 
 import Foundation
+import Store
 import Testing
 
 @Suite struct BuildIdentityCLITests {
@@ -66,5 +67,31 @@ import Testing
         try cli.write("let a = 1\nlet b = 2\n", to: "A.swift")
         try cli.write("", to: "B.swift")
         #expect(try digest(cli, ["A.swift", "B.swift"], dependencies: dependencies).0 != first)
+    }
+
+    /// The generator's hand-written SHA-256 against swift-crypto's, over the documented stream:
+    /// the sources digest hashes each file's path, length and bytes in path order; the whole
+    /// digest hashes that, the compiler line and each dependency. The files cross the padding
+    /// boundaries (55, 56 and 64 bytes) and span many blocks.
+    @Test func theDigestIsSHA256OfTheDocumentedStream() throws {
+        let cli = CLI(); defer { cli.cleanup() }
+        var generator = SystemRandomNumberGenerator()
+        let contents: [String: [UInt8]] = [
+            "a55.txt": Array(repeating: 0x61, count: 55), "b56.txt": Array(repeating: 0x62, count: 56),
+            "c64.txt": Array(repeating: 0x63, count: 64), "d0.txt": [],
+            "e.bin": (0..<100_003).map { _ in UInt8.random(in: 0...255, using: &generator) },
+        ]
+        for (name, bytes) in contents { try Data(bytes).write(to: cli.directory.appendingPathComponent(name)) }
+        let dependencies = ["https://github.com/apple/swift-log@1.16.2", "https://github.com/apple/swift-nio@2.86.0"]
+        let (digest, _) = try digest(cli, Array(contents.keys.sorted().reversed()), dependencies: dependencies)
+
+        var stream: [UInt8] = []
+        for name in contents.keys.sorted() { stream += Array("\(name)\n\(contents[name]!.count)\n".utf8) + contents[name]! }
+        let sources = ObjectID.of(stream).hex
+        let generated = try String(contentsOf: cli.directory.appendingPathComponent("BuildIdentity.swift"), encoding: .utf8)
+        #expect(generated.contains("static let sources = \"\(sources)\""), "\(generated)")
+        let compiler = try #require(generated.firstMatch(of: /static let compiler = "([^"]*)"/)?.1)
+        let whole = "sources \(sources)\ncompiler \(compiler)\n" + dependencies.map { "dependency \($0)\n" }.joined()
+        #expect(digest == ObjectID.of(Array(whole.utf8)).hex)
     }
 }
