@@ -211,6 +211,46 @@ import Testing
         #expect(replayed.identical, "\(replayed.steps)")
     }
 
+    /// The same for a service's input: the step that needs the service fails naming the input
+    /// and how to put it back (it used to start the service with no inputs at all); after
+    /// `store add` the replay matches.
+    @Test func aReplayedServiceAsksForItsLeftOutInputByID() throws {
+        let source = try Sandbox(); defer { source.cleanup() }
+        let text = String(repeating: "m", count: 300)
+        try source.write(text, to: "model.bin")
+        let spec = try source.parse("""
+            [experiment]
+            name = "served"
+
+            [steps.serve]
+            kind = "test-serve"
+            model = "file:model.bin"
+
+            [steps.eval]
+            kind = "test-only"
+            endpoint = "serve.endpoint"
+            """)
+        let runID = try #require(try source.runner().run(spec, options: source.options()).first?.runID)
+        let bundle = try export(source, [runID], to: "bundle")
+        #expect(bundle.absent.count == 1, "the model, larger than the policy's 100 bytes: \(bundle.absent)")
+
+        let target = try Sandbox(); defer { target.cleanup() }
+        try target.lineage.importRuns(from: source.path("bundle"))
+        let replayer = Replayer(lineage: target.lineage, registry: target.registry)
+        let missing = try replayer.replay(runID: runID, engineVersion: "test 1")
+        #expect(!missing.identical)
+        let eval = try #require(missing.steps.first { $0.name == "eval" })
+        #expect(eval.status == .failed)
+        let note = eval.note ?? ""
+        #expect(note.contains("input model") && note.contains("is not in this store") && note.contains("larger than 100 bytes")
+                && note.contains("store add"), "\(note)")
+
+        try target.write(text, to: "copy.bin")
+        try target.store.add(path: target.path("copy.bin").path)
+        let replayed = try replayer.replay(runID: runID, engineVersion: "test 1")
+        #expect(replayed.identical, "\(replayed.steps)")
+    }
+
     /// Times in bundle.json keep the millisecond the database keeps, rounded, both ways.
     @Test func bundleTimesKeepTheMillisecond() throws {
         let read = Date(timeIntervalSince1970: 1796647218.4029999)   // "…18.403" read back from SQLite

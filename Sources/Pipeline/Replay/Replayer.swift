@@ -85,11 +85,15 @@ public final class Replayer {
         }
 
         let services = ServiceManager(start: { service in
+            // A service's inputs are resolved when a replayed step first needs it: the steps
+            // replayed before have stored their outputs again, and what is still missing (an
+            // input an export left out) fails the step that needed it, named.
+            let inputs = try recordedInputs(service.step, recorded[service.step.name]!)
             let execution = StepExecution(store: store, executor: registry.executor(for: service.step.kind)!, step: service.step,
                                           directory: scratch.appendingPathComponent(service.step.name), seed: seed, engine: engine, reporter: reporter)
             reporter.stepStarted(service.step.name, kind: service.step.kind)
             do {
-                let outcome = try execution.runService(inputs: service.inputs)
+                let outcome = try execution.runService(inputs: inputs)
                 reporter.stepFinished(service.step.name, kind: service.step.kind, status: .running, seconds: 0, detail: nil)
                 return (outcome.endpoints, execution.directory)
             } catch let failure as StepExecutionError {
@@ -110,9 +114,9 @@ public final class Replayer {
             let step = spec.steps[name]!
             let row = recorded[name]!
             if step.isService {
-                let inputs = (try? recordedInputs(step, row)) ?? []
                 let consumers = compared.filter { other in spec.steps[other]!.inputs.contains { $0.isEndpoint && $0.source.stepName == name } }.count
-                services.register(step, key: row.step.key, inputs: inputs, consumers: consumers)
+                // Its inputs are resolved when it starts (see `services`).
+                services.register(step, key: row.step.key, inputs: [], consumers: consumers)
                 steps.append(StepReplay(name: name, kind: step.kind, status: .notCompared, note: "a service: started when a replayed step needs it", outputs: [], metrics: []))
                 continue
             }
