@@ -178,47 +178,30 @@ import Testing
         #expect(named.reasonToLeaveOut(small, name: "data.in_domain", producer: nil) == nil)
     }
 
-    /// An input from outside the run that the export left out (here by size) makes a replay in
-    /// the new store fail naming it and how to put it back; after `store add` of the same bytes
-    /// the replay recomputes everything identically.
-    @Test func aReplayThereAsksForLeftOutInputsByIdAndThenMatches() throws {
-        let source = try Sandbox(); defer { source.cleanup() }
-        let text = String(repeating: "y", count: 300)
-        try source.write(text, to: "input.txt")
-        let spec = try source.parse("""
+    /// A run with one input from outside it, larger than the export policy's 100 bytes.
+    struct LeftOutInput: Sendable, CustomTestStringConvertible {
+        var file: String
+        var spec: String
+        /// The replayed step that must fail, and the input it names.
+        var failingStep: String
+        var input: String
+        /// Objects the export leaves out.
+        var absent: Int
+        var testDescription: String { "\(input) of \(failingStep)" }
+    }
+
+    static let leftOutInputs = [
+        LeftOutInput(file: "input.txt", spec: """
             [experiment]
             name = "outside"
 
             [steps.read]
             kind = "test-only"
             data = ["file:input.txt"]
-            """)
-        let runID = try #require(try source.runner().run(spec, options: source.options()).first?.runID)
-        let bundle = try export(source, [runID], to: "bundle")
-        #expect(bundle.absent.count == 2, "the input and the output that copies it: \(bundle.absent)")
-
-        let target = try Sandbox(); defer { target.cleanup() }
-        try target.lineage.importRuns(from: source.path("bundle"))
-        let replayer = Replayer(lineage: target.lineage, registry: target.registry)
-        let missing = try replayer.replay(runID: runID, engineVersion: "test 1")
-        #expect(!missing.identical)
-        let note = missing.steps.first?.note ?? ""
-        #expect(note.contains("is not in this store") && note.contains("larger than 100 bytes") && note.contains("store add"), "\(note)")
-
-        try target.write(text, to: "copy.txt")
-        try target.store.add(path: target.path("copy.txt").path)
-        let replayed = try replayer.replay(runID: runID, engineVersion: "test 1")
-        #expect(replayed.identical, "\(replayed.steps)")
-    }
-
-    /// The same for a service's input: the step that needs the service fails naming the input
-    /// and how to put it back (it used to start the service with no inputs at all); after
-    /// `store add` the replay matches.
-    @Test func aReplayedServiceAsksForItsLeftOutInputByID() throws {
-        let source = try Sandbox(); defer { source.cleanup() }
-        let text = String(repeating: "m", count: 300)
-        try source.write(text, to: "model.bin")
-        let spec = try source.parse("""
+            """, failingStep: "read", input: "data[0]", absent: 2),   // the input and the output that copies it
+        // A served model: the step that queries the server fails (replay used to start the
+        // service with no inputs at all and fail vaguely).
+        LeftOutInput(file: "model.bin", spec: """
             [experiment]
             name = "served"
 
@@ -229,24 +212,34 @@ import Testing
             [steps.eval]
             kind = "test-only"
             endpoint = "serve.endpoint"
-            """)
-        let runID = try #require(try source.runner().run(spec, options: source.options()).first?.runID)
+            """, failingStep: "eval", input: "model", absent: 1),
+    ]
+
+    /// An input from outside the run that the export left out (here by size) makes a replay in
+    /// the new store fail naming it and how to put it back; after `store add` of the same bytes
+    /// the replay recomputes everything identically.
+    @Test(arguments: leftOutInputs)
+    func aReplayThereAsksForLeftOutInputsByIdAndThenMatches(_ run: LeftOutInput) throws {
+        let source = try Sandbox(); defer { source.cleanup() }
+        let text = String(repeating: "y", count: 300)
+        try source.write(text, to: run.file)
+        let runID = try #require(try source.runner().run(try source.parse(run.spec), options: source.options()).first?.runID)
         let bundle = try export(source, [runID], to: "bundle")
-        #expect(bundle.absent.count == 1, "the model, larger than the policy's 100 bytes: \(bundle.absent)")
+        #expect(bundle.absent.count == run.absent, "\(bundle.absent)")
 
         let target = try Sandbox(); defer { target.cleanup() }
         try target.lineage.importRuns(from: source.path("bundle"))
         let replayer = Replayer(lineage: target.lineage, registry: target.registry)
         let missing = try replayer.replay(runID: runID, engineVersion: "test 1")
         #expect(!missing.identical)
-        let eval = try #require(missing.steps.first { $0.name == "eval" })
-        #expect(eval.status == .failed)
-        let note = eval.note ?? ""
-        #expect(note.contains("input model") && note.contains("is not in this store") && note.contains("larger than 100 bytes")
+        let failed = try #require(missing.steps.first { $0.name == run.failingStep })
+        #expect(failed.status == .failed)
+        let note = failed.note ?? ""
+        #expect(note.contains("input \(run.input) ") && note.contains("is not in this store") && note.contains("larger than 100 bytes")
                 && note.contains("store add"), "\(note)")
 
-        try target.write(text, to: "copy.bin")
-        try target.store.add(path: target.path("copy.bin").path)
+        try target.write(text, to: "copy")
+        try target.store.add(path: target.path("copy").path)
         let replayed = try replayer.replay(runID: runID, engineVersion: "test 1")
         #expect(replayed.identical, "\(replayed.steps)")
     }
